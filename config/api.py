@@ -1,0 +1,42 @@
+"""The JSON API at /api/v1: one NinjaAPI, each app adds its own router."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from linli.accounts.api import StaffTokenAuth
+from linli.core.errors import DomainError
+from linli.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Linli API",
+    version="1",
+    urls_namespace="api",
+    auth=StaffTokenAuth(),
+    description="Area-scoped access to the registry for staff. Authenticate with `Authorization: Bearer <token>`.",
+)
+api.add_router("/", registry_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=400)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "query")]
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": first.get("msg", "invalid input"), "field": ".".join(loc) or None,
+         "errors": exc.errors},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "unauthorized", "message": "A valid staff token is required.", "field": None}, status=401
+    )

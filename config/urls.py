@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+from linli.registry import views as registry_views
+
+urlpatterns = [
+    path("", registry_views.home, name="home"),
+    path("accounts/", include("linli.accounts.urls")),
+    path("", include("linli.core.urls")),
+    path("", include("linli.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

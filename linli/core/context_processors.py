@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from linli.accounts.access import has_capability
+from linli.accounts.roles import Capability
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """What the page shell needs: elder mode, and which parts of the navigation this user may see."""
+    user: Any = request.user
+    if user.is_authenticated:
+        elder = bool(user.elder_mode)
+    else:
+        elder = request.COOKIES.get("linli_elder") == "1"
+    return {
+        "elder_mode": elder,
+        "is_resident_user": getattr(user, "kind", None) == "resident",
+        "can_view_residents": has_capability(user, Capability.VIEW_RESIDENTS),
+        "can_read_outbox": has_capability(user, Capability.READ_OUTBOX),
+    }

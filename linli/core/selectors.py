@@ -1,0 +1,32 @@
+"""Reads owned by core."""
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from linli.core.models import Area, CalendarDay, LocalSmsMessage
+from linli.core.workdays import Overrides
+
+
+def calendar_overrides(*, start: dt.date | None = None, end: dt.date | None = None) -> Overrides:
+    """Holidays and adjusted workdays, as the pure working-day functions take them."""
+    days = CalendarDay.objects.all()
+    if start:
+        days = days.filter(date__gte=start)
+    if end:
+        days = days.filter(date__lte=end)
+    return dict(days.values_list("date", "is_workday"))
+
+
+def areas_within(*, prefixes: list[str]) -> QuerySet[Area]:
+    """Areas whose code starts with one of the prefixes (a user's scope)."""
+    if not prefixes:
+        return Area.objects.none()
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(code__startswith=prefix)
+    return Area.objects.filter(condition)
+
+
+def recent_local_sms(*, limit: int = 100) -> list[LocalSmsMessage]:
+    return list(LocalSmsMessage.objects.all()[:limit])

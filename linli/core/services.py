@@ -1,0 +1,107 @@
+"""Writes owned by core: audit events, the notification outbox, the working-day calendar."""
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.core.gateways import sms_gateway
+from linli.core.models import AuditEvent, CalendarDay, Notification, NotificationChannel, NotificationStatus
+
+
+def record_audit_event(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: str | int = "",
+    area_code: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event; every reveal, export and change of personal data writes one."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        area_code=area_code,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def queue_sms(*, phone: str, body: str, purpose: str, idempotency_key: str | None = None) -> Notification:
+    """Put an SMS in the outbox; it is delivered by the task worker after the transaction commits."""
+    from linli.core.tasks import deliver_notification
+
+    notification, created = Notification.objects.get_or_create(
+        idempotency_key=idempotency_key or f"{purpose}:{secrets.token_hex(16)}",
+        defaults={"channel": NotificationChannel.SMS, "recipient": phone, "body": body, "purpose": purpose},
+    )
+    if created:
+        notification_id = notification.pk
+        transaction.on_commit(lambda: deliver_notification.enqueue(notification_id=notification_id))
+    return notification
+
+
+def deliver_notification(*, notification_id: int) -> Notification:
+    """Send one queued notification through its gateway; a second call for a sent one does nothing."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        if notification.status == NotificationStatus.SENT:
+            return notification
+        notification.attempts += 1
+        try:
+            reference = sms_gateway().send(
+                phone=notification.recipient, body=notification.body, idempotency_key=notification.idempotency_key
+            )
+        except Exception as exc:  # a gateway may fail in any way; record it and let the worker retry
+            notification.status = NotificationStatus.FAILED
+            notification.last_error = repr(exc)[:2000]
+            notification.save(update_fields=["attempts", "status", "last_error"])
+            raise
+        notification.status = NotificationStatus.SENT
+        notification.sent_at = timezone.now()
+        notification.gateway_reference = reference
+        notification.save(update_fields=["attempts", "status", "sent_at", "gateway_reference"])
+        return notification
+
+
+def seed_calendar_from_package() -> int:
+    """Load China's official holidays and adjusted workdays from ``chinese_calendar``.
+
+    Days an administrator has edited (source "admin") are kept as they are. Returns rows written.
+    """
+    import chinese_calendar
+
+    days: dict[dt.date, tuple[bool, str]] = {}
+    for day, holiday in chinese_calendar.holidays.items():
+        days[day] = (False, str(holiday))
+    for day, holiday in chinese_calendar.workdays.items():
+        days[day] = (True, str(holiday))
+    existing = set(CalendarDay.objects.filter(source="admin").values_list("date", flat=True))
+    written = 0
+    with transaction.atomic():
+        for day, (is_workday, name) in sorted(days.items()):
+            if day in existing:
+                continue
+            CalendarDay.objects.update_or_create(
+                date=day, defaults={"is_workday": is_workday, "name": name, "source": "chinese_calendar"}
+            )
+            written += 1
+    return written
+
+
+def set_calendar_day(*, actor: Any, date: dt.date, is_workday: bool, name: str) -> CalendarDay:
+    """An administrator corrects or extends the calendar (e.g. next year's notice before the package has it)."""
+    day, _ = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_workday": is_workday, "name": name, "source": "admin"}
+    )
+    record_audit_event(
+        actor=actor, action="calendar.set_day", object_type="calendar_day", object_id=date.isoformat(),
+        data={"is_workday": is_workday, "name": name},
+    )
+    return day

@@ -1,0 +1,155 @@
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.fields import EncryptedTextField
+from linli.registry.choices import ETHNICITIES, HukouStatus, Relation, ResidenceStatus, Sex, Tag
+
+
+class Building(models.Model):
+    """A residential building (urban) or a house plot (village), placed in a grid."""
+
+    area = models.ForeignKey("core.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    class Meta:
+        ordering = ["area__code", "name"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Household(models.Model):
+    """A household (户) living at one address; it has one head."""
+
+    area = models.ForeignKey("core.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
+    )
+    room = models.CharField(_("unit and room"), max_length=32, blank=True)
+    head = models.OneToOneField(
+        "registry.Resident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("head of household"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["building__address", "room"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{self.building.address} {self.room}".strip()
+
+
+class Resident(models.Model):
+    """The golden record of one person: recorded once, read by every ledger and department."""
+
+    area = models.ForeignKey("core.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members",
+        verbose_name=_("household"),
+    )
+    relation_to_head = models.CharField(
+        _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
+    name = models.CharField(_("name"), max_length=64)
+    id_number = EncryptedTextField(_("ID number"), context="resident.id_number", blank=True)
+    id_number_index = models.CharField(_("ID number index"), max_length=64, blank=True, db_index=True)
+    id_number_is_legacy = models.BooleanField(_("15-digit legacy ID number"), default=False)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    phone = EncryptedTextField(_("phone"), context="resident.phone", blank=True)
+    phone_index = models.CharField(_("phone index"), max_length=64, blank=True, db_index=True)
+    hukou_status = models.CharField(
+        _("hukou status"), max_length=16, choices=HukouStatus.choices, default=HukouStatus.REGISTERED
+    )
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES, default="01")
+    residence_status = models.CharField(
+        _("residence status"), max_length=16, choices=ResidenceStatus.choices, default=ResidenceStatus.LIVING_HERE
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["name", "id"], name="resident_name"),
+            models.Index(fields=["area", "birth_date"], name="resident_area_birth"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagAssignment(models.Model):
+    """A vulnerable-group tag on a resident, with who set it, from what source, and for how long."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags", verbose_name=_("resident"))
+    tag = models.CharField(_("tag"), max_length=32, choices=Tag.choices)
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=64)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("set by"),
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["tag", "resident"], name="tag_by_kind")]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["resident", "tag"], condition=models.Q(ended_at__isnull=True), name="one_open_tag_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="tag_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tag_display()} ({self.resident_id})"
+
+
+class FieldProvenance(models.Model):
+    """Where a value of a golden-record field came from and when: one row per recorded value, appended."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="provenance", verbose_name=_("resident")
+    )
+    field = models.CharField(_("field"), max_length=32)
+    source = models.CharField(_("source"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("field provenance")
+        verbose_name_plural = _("field provenance")
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["resident", "field"], name="provenance_field")]
+
+    def __str__(self) -> str:
+        return f"{self.field} ← {self.source}"

@@ -1,0 +1,175 @@
+"""Reads of the registry, always limited to the acting user's area."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from linli.accounts.roles import Capability
+from linli.core.idnumbers import looks_like_id_number, parse_id_number
+from linli.core.errors import DomainError
+from linli.core.models import Area, AreaLevel
+from linli.core.normalize import fold_width, squeeze
+from linli.core.phones import looks_like_mobile, normalize_mobile
+from linli.registry.access import area_condition
+from linli.registry.choices import Tag
+from linli.registry.models import Building, FieldProvenance, Household, Resident, TagAssignment
+from linli.core.phones import phone_blind_index as phone_index
+from linli.registry.services import id_number_index
+
+
+def residents_in_scope(*, user: Any, capability: Capability = Capability.VIEW_RESIDENTS) -> QuerySet[Resident]:
+    condition = area_condition(user, capability)
+    if condition is None:
+        return Resident.objects.none()
+    return Resident.objects.filter(condition)
+
+
+def households_in_scope(*, user: Any, capability: Capability = Capability.VIEW_RESIDENTS) -> QuerySet[Household]:
+    condition = area_condition(user, capability)
+    if condition is None:
+        return Household.objects.none()
+    return Household.objects.filter(condition)
+
+
+def buildings_in_scope(*, user: Any, capability: Capability = Capability.EDIT_RESIDENTS) -> QuerySet[Building]:
+    condition = area_condition(user, capability)
+    if condition is None:
+        return Building.objects.none()
+    return Building.objects.filter(condition).select_related("area")
+
+
+def active_tags_prefetch(today: dt.date | None = None) -> Prefetch:
+    today = today or timezone.localdate()
+    return Prefetch(
+        "tags",
+        queryset=TagAssignment.objects.filter(
+            Q(ended_at__isnull=True), Q(valid_from__lte=today), Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+        ),
+        to_attr="active_tags",
+    )
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    kind: str  # "id_number", "phone", "name" or "all"
+    text: str
+
+
+def classify_query(raw: str) -> SearchQuery:
+    """A full ID number or a mobile number is looked up exactly (blind index); other text is a name prefix."""
+    text = fold_width(raw)
+    if not text:
+        return SearchQuery("all", "")
+    if looks_like_id_number(text):
+        return SearchQuery("id_number", squeeze(text).upper())
+    if looks_like_mobile(text):
+        return SearchQuery("phone", squeeze(text))
+    return SearchQuery("name", text)
+
+
+def search_residents(*, user: Any, query: str, limit: int | None = None) -> list[Resident]:
+    """Residents in scope matching an exact ID number, an exact phone, or a name prefix; at most ``limit``."""
+    limit = limit or settings.LINLI_PAGE_SIZE
+    residents = residents_in_scope(user=user).select_related("area", "household__building")
+    parsed = classify_query(query)
+    if parsed.kind == "id_number":
+        try:
+            number = parse_id_number(parsed.text).number
+        except DomainError:
+            number = parsed.text
+        residents = residents.filter(id_number_index=id_number_index(number))
+    elif parsed.kind == "phone":
+        try:
+            residents = residents.filter(phone_index=phone_index(normalize_mobile(parsed.text)))
+        except DomainError:
+            return []
+    elif parsed.kind == "name":
+        residents = residents.filter(name__startswith=parsed.text)
+    return list(residents.order_by("name", "id")[:limit])
+
+
+def resident_detail(*, resident: Resident) -> dict[str, Any]:
+    """What a resident page shows besides the record: tags (open and ended), household members, provenance."""
+    tags = list(TagAssignment.objects.filter(resident=resident).select_related("set_by", "ended_by"))
+    members: list[Resident] = []
+    if resident.household_id:
+        members = list(Resident.objects.filter(household_id=resident.household_id).order_by("id"))
+    latest: dict[str, FieldProvenance] = {}
+    for row in FieldProvenance.objects.filter(resident=resident).select_related("recorded_by"):
+        latest.setdefault(row.field, row)
+    return {"tags": tags, "members": members, "provenance": latest}
+
+
+def household_members(*, household: Household) -> list[Resident]:
+    today = timezone.localdate()
+    return list(household.members.prefetch_related(active_tags_prefetch(today)).order_by("id"))
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    area: Area | None
+    residents: int
+    households: int
+    aged_60_plus: int
+    aged_80_plus: int
+    tags: list[tuple[str, str, int]]
+    children: list[tuple[Area, int]]
+
+
+def area_counts(*, user: Any, today: dt.date | None = None) -> AreaCounts:
+    """Counts for a worker's home page: residents, households, older people, each tag, per sub-area."""
+    today = today or timezone.localdate()
+    residents = residents_in_scope(user=user).filter(residence_status__in=["living_here", "away"])
+    born_60 = today.replace(year=today.year - 60)
+    born_80 = today.replace(year=today.year - 80)
+    totals = residents.aggregate(
+        total=Count("id"),
+        aged_60=Count("id", filter=Q(birth_date__lte=born_60)),
+        aged_80=Count("id", filter=Q(birth_date__lte=born_80)),
+    )
+    tag_rows = dict(
+        TagAssignment.objects.filter(
+            resident__in=residents, ended_at__isnull=True, valid_from__lte=today
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values_list("tag")
+        .annotate(n=Count("id"))
+        .values_list("tag", "n")
+    )
+    tags = [(value, str(label), tag_rows.get(value, 0)) for value, label in Tag.choices]
+    from linli.accounts.access import scope_prefixes
+
+    prefixes = scope_prefixes(user, Capability.VIEW_RESIDENTS)
+    top = Area.objects.filter(code__in=prefixes).first() if len(prefixes) == 1 else None
+    children: list[tuple[Area, int]] = []
+    if top is not None and top.level != AreaLevel.GRID:
+        child_len = len(top.code) + 3
+        by_child: dict[str, int] = {}
+        for code, n in residents.values_list("area__code").annotate(n=Count("id")).values_list("area__code", "n"):
+            by_child[code[:child_len]] = by_child.get(code[:child_len], 0) + n
+        for child in top.children.order_by("code"):
+            children.append((child, by_child.get(child.code, 0)))
+    return AreaCounts(
+        area=top,
+        residents=totals["total"],
+        households=households_in_scope(user=user).count(),
+        aged_60_plus=totals["aged_60"],
+        aged_80_plus=totals["aged_80"],
+        tags=tags,
+        children=children,
+    )
+
+
+def residents_for_phone_account(*, user: Any) -> list[Resident]:
+    """The registered residents behind a resident's verified phone (a family may share one)."""
+    if getattr(user, "kind", None) != "resident" or not user.phone_index:
+        return []
+    return list(
+        Resident.objects.filter(phone_index=user.phone_index)
+        .select_related("area", "household__building")
+        .prefetch_related(active_tags_prefetch())
+    )
