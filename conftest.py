@@ -13,6 +13,12 @@ GRID_A2 = "110109001001002"
 GRID_B = "110109002003001"  # another street, another community
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Hashing strength is not under test; the default PBKDF2 would make each staff persona cost ~0.3 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def grid_a(db):
     return area_tree(GRID_A)

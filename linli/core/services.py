@@ -1,4 +1,4 @@
-"""Writes owned by core: audit events, the notification outbox, the working-day calendar."""
+"""Writes owned by core: areas, audit events, the notification outbox, the working-day calendar."""
 
 import datetime as dt
 import secrets
@@ -6,9 +6,21 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from linli.core.errors import DomainError
 from linli.core.gateways import sms_gateway
-from linli.core.models import AuditEvent, CalendarDay, Notification, NotificationChannel, NotificationStatus
+from linli.core.models import (
+    CODE_LENGTH,
+    Area,
+    AreaKind,
+    AreaLevel,
+    AuditEvent,
+    CalendarDay,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+)
 
 
 def record_audit_event(
@@ -105,3 +117,35 @@ def set_calendar_day(*, actor: Any, date: dt.date, is_workday: bool, name: str) 
         data={"is_workday": is_workday, "name": name},
     )
     return day
+
+
+def upsert_area(
+    *,
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    parent: Area | None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Area:
+    """Create or update an area by statistical code; the code fits its level and extends its parent's."""
+    if level not in AreaLevel.values or kind not in AreaKind.values:
+        raise DomainError("area_bad_level", _("Unknown area level or kind."), field="level")
+    if not code.isdigit() or len(code) != CODE_LENGTH[AreaLevel(level)]:
+        raise DomainError(
+            "area_bad_code", _("The code does not have the number of digits of its level."), field="code"
+        )
+    # The parent is one level up: its code is this code less the last three digits.
+    if parent is not None and parent.code != code[:-3]:
+        raise DomainError("area_bad_parent", _("An area's code extends its parent's code."), field="parent")
+    if not name.strip():
+        raise DomainError("area_name_required", _("Please enter the name."), field="name")
+    area, _created = Area.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name.strip(), "level": level, "kind": kind, "parent": parent,
+            "latitude": latitude, "longitude": longitude,
+        },
+    )
+    return area

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from linli.accounts.access import has_capability
 from linli.accounts.roles import Capability
@@ -158,11 +158,11 @@ def get_resident(request: HttpRequest, resident_id: int) -> dict[str, Any]:
 
 
 @router.post("/residents", response={201: ResidentOut, 400: ErrorOut})
-def create_resident(request: HttpRequest, payload: ResidentIn) -> tuple[int, dict[str, Any]]:
+def create_resident(request: HttpRequest, payload: ResidentIn) -> Status:
     household = access_household(request.user, payload.household_id, capability=Capability.EDIT_RESIDENTS)
     data = payload.dict(exclude={"household_id"})
     resident = services.register_resident(actor=request.user, household=household, source="api", **data)
-    return 201, resident_out(resident)
+    return Status(201, resident_out(resident))
 
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, 400: ErrorOut})
@@ -201,12 +201,12 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
 
 
 @router.post("/households", response={201: HouseholdOut, 400: ErrorOut})
-def create_household(request: HttpRequest, payload: HouseholdIn) -> tuple[int, dict[str, Any]]:
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
     building = access_building(request.user, payload.building_id)
     household = services.create_household(
         actor=request.user, building=building, room=payload.room, head=payload.head.dict(), source="api"
     )
-    return 201, household_out(household)
+    return Status(201, household_out(household))
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdOut, 400: ErrorOut})

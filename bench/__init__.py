@@ -1,0 +1,1 @@
+"""Benchmarks that print figures; they are run by hand, never as part of the test suite."""
