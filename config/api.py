@@ -13,7 +13,9 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=StaffTokenAuth(),
-    description="Area-scoped access to the registry for staff. Authenticate with `Authorization: Bearer <token>`.",
+    description=(
+        "Area-scoped access to the registry for staff. Authenticate with `Authorization: Bearer <token>`."
+    ),
 )
 api.add_router("/", registry_router)
 
@@ -29,8 +31,12 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "query")]
     return api.create_response(
         request,
-        {"code": "invalid", "message": first.get("msg", "invalid input"), "field": ".".join(loc) or None,
-         "errors": exc.errors},
+        {
+            "code": "invalid",
+            "message": first.get("msg", "invalid input"),
+            "field": ".".join(loc) or None,
+            "errors": exc.errors,
+        },
         status=422,
     )
 
@@ -38,5 +44,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"code": "unauthorized", "message": "A valid staff token is required.", "field": None}, status=401
+        request,
+        {"code": "unauthorized", "message": "A valid staff token is required.", "field": None},
+        status=401,
     )

@@ -26,7 +26,9 @@ def serve(argv: list[str]) -> int:
     host = os.environ.get("LINLI_HOST", "127.0.0.1")
     port = int(os.environ.get("LINLI_PORT", "8000"))
     workers = int(os.environ.get("LINLI_WEB_WORKERS", "1"))
-    uvicorn.run("config.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off")
+    uvicorn.run(
+        "config.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off"
+    )
     return 0
 
 
@@ -37,12 +39,12 @@ def worker(argv: list[str]) -> int:
 
 
 def demo(argv: list[str]) -> int:
-    """Embedded mode: migrate, load the demo district once, then serve the site with a task worker beside it."""
+    """Embedded mode: migrate, load the demo district once, then serve the site with a task worker."""
     os.environ.setdefault("LINLI_ALLOW_DEMO_TOTP_SKIP", "1")
     os.environ.setdefault("LINLI_DEMO_OUTBOX_PUBLIC", "1")
     _django(["migrate", "--noinput"])
     _django(["load_demo", *argv])
-    worker_process = subprocess.Popen([sys.executable, "-m", "linli.cli", "worker"])  # noqa: S603
+    worker_process = subprocess.Popen([sys.executable, "-m", "linli.cli", "worker"])
     try:
         print("Linli demo: http://127.0.0.1:8000  (Ctrl+C to stop)", flush=True)
         return serve([])

@@ -76,7 +76,14 @@ def make_place(code: str, n: int) -> Place:
     resident = ResidentFactory(household=household, area=grid, name=f"王{code}")
     household.head = resident
     household.save(update_fields=["head"])
-    tag = add_tag(actor=None, resident=resident, tag="disability", level=2, source="test", valid_from=dt.date(2020, 1, 1))
+    tag = add_tag(
+        actor=None,
+        resident=resident,
+        tag="disability",
+        level=2,
+        source="test",
+        valid_from=dt.date(2020, 1, 1),
+    )
     return Place(grid=grid, building=household.building, household=household, resident=resident, tag=tag)
 
 
@@ -134,88 +141,157 @@ class ListCase:
 
 def resident_form(place: Place) -> dict[str, Any]:
     return {
-        "name": place.resident.name, "id_number": place.resident.id_number, "phone": place.resident.phone,
-        "hukou_status": "registered", "ethnicity": "01", "residence_status": "living_here",
+        "name": place.resident.name,
+        "id_number": place.resident.id_number,
+        "phone": place.resident.phone,
+        "hukou_status": "registered",
+        "ethnicity": "01",
+        "residence_status": "living_here",
         "relation_to_head": "head",
     }
 
 
 def new_member_form(place: Place) -> dict[str, Any]:
     return {
-        "name": "新成员", "id_number": "", "phone": "", "hukou_status": "registered", "ethnicity": "01",
-        "residence_status": "living_here", "relation_to_head": "child",
+        "name": "新成员",
+        "id_number": "",
+        "phone": "",
+        "hukou_status": "registered",
+        "ethnicity": "01",
+        "residence_status": "living_here",
+        "relation_to_head": "child",
     }
 
 
 def new_household_form(place: Place) -> dict[str, Any]:
     return {
-        "building": place.building.pk, "room": "9-901", "name": "新户主", "id_number": "", "phone": "",
-        "hukou_status": "registered", "ethnicity": "01", "residence_status": "living_here",
+        "building": place.building.pk,
+        "room": "9-901",
+        "name": "新户主",
+        "id_number": "",
+        "phone": "",
+        "hukou_status": "registered",
+        "ethnicity": "01",
+        "residence_status": "living_here",
     }
 
 
 V, E, T, R, X = (
-    Capability.VIEW_RESIDENTS, Capability.EDIT_RESIDENTS, Capability.MANAGE_TAGS,
-    Capability.REVEAL_PERSONAL_DATA, Capability.EXPORT_RESIDENTS,
+    Capability.VIEW_RESIDENTS,
+    Capability.EDIT_RESIDENTS,
+    Capability.MANAGE_TAGS,
+    Capability.REVEAL_PERSONAL_DATA,
+    Capability.EXPORT_RESIDENTS,
 )
 
 OBJECT_CASES: dict[str, list[ObjectCase]] = {
-    "registry:resident": [ObjectCase("get", lambda p: reverse("registry:resident", args=[p.resident.pk]), V, 200)],
+    "registry:resident": [
+        ObjectCase("get", lambda p: reverse("registry:resident", args=[p.resident.pk]), V, 200)
+    ],
     "registry:resident_edit": [
         ObjectCase("get", lambda p: reverse("registry:resident_edit", args=[p.resident.pk]), E, 200),
-        ObjectCase("post", lambda p: reverse("registry:resident_edit", args=[p.resident.pk]), E, 302, resident_form),
+        ObjectCase(
+            "post", lambda p: reverse("registry:resident_edit", args=[p.resident.pk]), E, 302, resident_form
+        ),
     ],
     "registry:resident_reveal": [
         ObjectCase(
-            "post", lambda p: reverse("registry:resident_reveal", args=[p.resident.pk]), R, 200,
+            "post",
+            lambda p: reverse("registry:resident_reveal", args=[p.resident.pk]),
+            R,
+            200,
             lambda p: {"field": "id_number", "reason": "核对身份"},
         )
     ],
     "registry:tag_add": [
         ObjectCase(
-            "post", lambda p: reverse("registry:tag_add", args=[p.resident.pk]), T, 302,
+            "post",
+            lambda p: reverse("registry:tag_add", args=[p.resident.pk]),
+            T,
+            302,
             lambda p: {"tag": "minimum_allowance", "source": "测试", "valid_from": "2024-01-01"},
         )
     ],
     "registry:tag_end": [
-        ObjectCase("post", lambda p: reverse("registry:tag_end", args=[p.tag.pk]), T, 302, lambda p: {"reason": "复核"})
+        ObjectCase(
+            "post",
+            lambda p: reverse("registry:tag_end", args=[p.tag.pk]),
+            T,
+            302,
+            lambda p: {"reason": "复核"},
+        )
     ],
-    "registry:household": [ObjectCase("get", lambda p: reverse("registry:household", args=[p.household.pk]), V, 200)],
+    "registry:household": [
+        ObjectCase("get", lambda p: reverse("registry:household", args=[p.household.pk]), V, 200)
+    ],
     "registry:household_edit": [
         ObjectCase("get", lambda p: reverse("registry:household_edit", args=[p.household.pk]), E, 200),
         ObjectCase(
-            "post", lambda p: reverse("registry:household_edit", args=[p.household.pk]), E, 302,
+            "post",
+            lambda p: reverse("registry:household_edit", args=[p.household.pk]),
+            E,
+            302,
             lambda p: {"room": "2-202", "head": p.resident.pk},
         ),
     ],
     "registry:member_new": [
         ObjectCase("get", lambda p: reverse("registry:member_new", args=[p.household.pk]), E, 200),
-        ObjectCase("post", lambda p: reverse("registry:member_new", args=[p.household.pk]), E, 302, new_member_form),
+        ObjectCase(
+            "post", lambda p: reverse("registry:member_new", args=[p.household.pk]), E, 302, new_member_form
+        ),
     ],
     "api:get_resident": [ObjectCase("get", lambda p: f"/api/v1/residents/{p.resident.pk}", V, 200, api=True)],
     "api:update_resident": [
-        ObjectCase("patch", lambda p: f"/api/v1/residents/{p.resident.pk}", E, 200, lambda p: {"ethnicity": "03"}, True)
+        ObjectCase(
+            "patch",
+            lambda p: f"/api/v1/residents/{p.resident.pk}",
+            E,
+            200,
+            lambda p: {"ethnicity": "03"},
+            True,
+        )
     ],
     "api:reveal": [
         ObjectCase(
-            "post", lambda p: f"/api/v1/residents/{p.resident.pk}/reveal", R, 200,
-            lambda p: {"field": "phone", "reason": "电话回访"}, True,
+            "post",
+            lambda p: f"/api/v1/residents/{p.resident.pk}/reveal",
+            R,
+            200,
+            lambda p: {"field": "phone", "reason": "电话回访"},
+            True,
         )
     ],
     "api:create_resident": [
         ObjectCase(
-            "post", lambda p: "/api/v1/residents", E, 201,
-            lambda p: {"household_id": p.household.pk, "name": "接口新成员", "relation_to_head": "child"}, True,
+            "post",
+            lambda p: "/api/v1/residents",
+            E,
+            201,
+            lambda p: {"household_id": p.household.pk, "name": "接口新成员", "relation_to_head": "child"},
+            True,
         )
     ],
-    "api:get_household": [ObjectCase("get", lambda p: f"/api/v1/households/{p.household.pk}", V, 200, api=True)],
+    "api:get_household": [
+        ObjectCase("get", lambda p: f"/api/v1/households/{p.household.pk}", V, 200, api=True)
+    ],
     "api:update_household": [
-        ObjectCase("patch", lambda p: f"/api/v1/households/{p.household.pk}", E, 200, lambda p: {"room": "3-303"}, True)
+        ObjectCase(
+            "patch",
+            lambda p: f"/api/v1/households/{p.household.pk}",
+            E,
+            200,
+            lambda p: {"room": "3-303"},
+            True,
+        )
     ],
     "api:create_household": [
         ObjectCase(
-            "post", lambda p: "/api/v1/households", E, 201,
-            lambda p: {"building_id": p.building.pk, "room": "8-808", "head": {"name": "接口户主"}}, True,
+            "post",
+            lambda p: "/api/v1/households",
+            E,
+            201,
+            lambda p: {"building_id": p.building.pk, "room": "8-808", "head": {"name": "接口户主"}},
+            True,
         )
     ],
 }
@@ -238,9 +314,18 @@ OTHER_ROUTES = {
 }
 # Routes anyone may open: the login flow, language and elder-mode switches, health, API docs.
 PUBLIC_ROUTES = {
-    "accounts:login", "accounts:totp", "accounts:totp_setup", "accounts:logout", "accounts:resident_login",
-    "accounts:resident_code", "accounts:elder_mode", "set_language", "core:healthz",
-    "api:openapi-json", "api:openapi-view", "api:api-root",
+    "accounts:login",
+    "accounts:totp",
+    "accounts:totp_setup",
+    "accounts:logout",
+    "accounts:resident_login",
+    "accounts:resident_code",
+    "accounts:elder_mode",
+    "set_language",
+    "core:healthz",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
 }
 
 
@@ -267,7 +352,9 @@ def test_every_route_has_an_authorization_case():
     assert not missing, f"routes without an authorization case: {missing}"
 
 
-def send(world: World, role: Role, case: ObjectCase | ListCase, url: str, data: dict[str, Any] | None, method: str):
+def send(
+    world: World, role: Role, case: ObjectCase | ListCase, url: str, data: dict[str, Any] | None, method: str
+):
     client = world.clients[role]
     if case.api:
         headers = {"Authorization": f"Bearer {world.tokens[role]}"}
@@ -286,7 +373,13 @@ def test_object_routes_answer_as_the_role_allows_inside_and_404_outside(world, r
                 data = case.data(place) if case.data else None
                 response = send(world, role, case, case.url(place), data, case.method)
                 expected = case.ok if where == "inside" and allowed(role, case.capability) else 404
-                assert response.status_code == expected, (route, case.method, role.value, where, response.content[:300])
+                assert response.status_code == expected, (
+                    route,
+                    case.method,
+                    role.value,
+                    where,
+                    response.content[:300],
+                )
 
 
 @pytest.mark.parametrize("route", sorted(LIST_CASES))
@@ -352,7 +445,9 @@ def test_home_shows_counts_of_own_area_only(world):
             assert counts is None
             continue
         # Each role sees its one resident inside; grid workers' neighbours are not counted.
-        expected = Resident.objects.filter(area__code__startswith=world.users[role].memberships.get().area.code)
+        expected = Resident.objects.filter(
+            area__code__startswith=world.users[role].memberships.get().area.code
+        )
         assert counts.residents == expected.count(), role.value
     assert Client().get(reverse("home")).status_code == 200  # the landing page
 
@@ -364,7 +459,9 @@ def test_household_new_offers_only_buildings_in_scope(world):
         page = client.get(reverse("registry:household_new"))
         if not allowed(role, E):
             assert page.status_code == 404, role.value
-            assert client.post(reverse("registry:household_new"), new_household_form(inside)).status_code == 404
+            assert (
+                client.post(reverse("registry:household_new"), new_household_form(inside)).status_code == 404
+            )
             continue
         assert page.status_code == 200
         offered = set(page.context["form"].fields["building"].queryset.values_list("pk", flat=True))
@@ -380,7 +477,9 @@ def test_resident_page_is_for_residents_only(world, client):
     for role in Role:
         assert world.clients[role].get(reverse("registry:me")).status_code == 404
     assert client.get(reverse("registry:me")).status_code == 302
-    resident_user = User.objects.create(username="r1", kind="resident", phone_index=world.inside().resident.phone_index)
+    resident_user = User.objects.create(
+        username="r1", kind="resident", phone_index=world.inside().resident.phone_index
+    )
     client.force_login(resident_user)
     page = client.get(reverse("registry:me"))
     assert page.status_code == 200
@@ -440,7 +539,9 @@ def test_community_worker_of_a_cannot_reach_a_resident_of_b_by_any_route(world):
     before = (b.resident.name, b.resident.ethnicity, b.household.room, TagAssignment.objects.count())
     for route, cases in OBJECT_CASES.items():
         for case in cases:
-            response = send(world, worker, case, case.url(b), case.data(b) if case.data else None, case.method)
+            response = send(
+                world, worker, case, case.url(b), case.data(b) if case.data else None, case.method
+            )
             assert response.status_code == 404, route
     for route, list_case in LIST_CASES.items():
         response = send(world, worker, list_case, list_case.url(b), None, "get")

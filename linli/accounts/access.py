@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from linli.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 
@@ -51,7 +52,7 @@ def second_factor_ok(request: HttpRequest) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def staff_required(capability: Capability) -> Callable[[View], View]:
@@ -59,7 +60,7 @@ def staff_required(capability: Capability) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not second_factor_ok(request):
@@ -75,7 +76,7 @@ def staff_required(capability: Capability) -> Callable[[View], View]:
 
 def resident_required(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), login_url="accounts:resident_login")
         if getattr(request.user, "kind", None) != "resident":

@@ -9,21 +9,26 @@ class StaffLoginForm(forms.Form):
 
 class TotpForm(forms.Form):
     token = forms.CharField(
-        label=_("6-digit code from your authenticator app"), min_length=6, max_length=6,
+        label=_("6-digit code from your authenticator app"),
+        min_length=6,
+        max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile number"), max_length=20,
+        label=_("Mobile number"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from the SMS"), min_length=6, max_length=6,
+        label=_("Code from the SMS"),
+        min_length=6,
+        max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 

@@ -29,7 +29,9 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(
-                fields=["phone_index"], condition=models.Q(kind="resident"), name="one_resident_account_per_phone"
+                fields=["phone_index"],
+                condition=models.Q(kind="resident"),
+                name="one_resident_account_per_phone",
             ),
         ]
 
@@ -45,7 +47,9 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A staff user holds a role in an area (and below it)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     area = models.ForeignKey("core.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     department = models.CharField(_("department"), max_length=64, blank=True)
@@ -65,7 +69,9 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A staff user's bearer token for /api/v1; only its hash is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=64)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
@@ -90,6 +96,9 @@ class FailedLogin(models.Model):
     class Meta:
         indexes: ClassVar[list[models.Index]] = [models.Index(fields=["key", "at"])]
 
+    def __str__(self) -> str:
+        return f"failed login at {self.at:%Y-%m-%d %H:%M}"
+
 
 class LoginCode(models.Model):
     """A one-time code sent to a resident's phone; only its hash is stored."""
@@ -100,3 +109,6 @@ class LoginCode(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"login code {self.id}"

@@ -58,7 +58,8 @@ def request_login_code(*, phone: str) -> LoginCode:
     ensure_not_throttled(kind="phone", identifier=index)
     now = timezone.now()
     recent = LoginCode.objects.filter(
-        phone_index=index, created_at__gte=now - dt.timedelta(seconds=settings.LINLI_LOGIN_CODE_RESEND_SECONDS)
+        phone_index=index,
+        created_at__gte=now - dt.timedelta(seconds=settings.LINLI_LOGIN_CODE_RESEND_SECONDS),
     )
     if recent.exists():
         raise DomainError(
@@ -76,7 +77,9 @@ def request_login_code(*, phone: str) -> LoginCode:
         minutes = settings.LINLI_LOGIN_CODE_TTL_SECONDS // 60
         queue_sms(
             phone=number,
-            body=str(_("[Linli] Your login code is %(code)s, valid for %(minutes)d minutes. Do not share it."))
+            body=str(
+                _("[Linli] Your login code is %(code)s, valid for %(minutes)d minutes. Do not share it.")
+            )
             % {"code": code, "minutes": minutes},
             purpose="login_code",
             idempotency_key=f"login_code:{login_code.id}",
@@ -163,7 +166,9 @@ def confirm_totp_device(*, device: TOTPDevice, token: str) -> bool:
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    record_audit_event(actor=device.user, action="totp.enrolled", object_type="user", object_id=device.user_id)
+    record_audit_event(
+        actor=device.user, action="totp.enrolled", object_type="user", object_id=device.user_id
+    )
     return True
 
 

@@ -113,7 +113,8 @@ def staff_totp_setup(request: HttpRequest) -> HttpResponse:
     image.save(svg)
     secret = device.config_url.split("secret=")[1].split("&")[0]
     return render(
-        request, "accounts/staff_totp_setup.html",
+        request,
+        "accounts/staff_totp_setup.html",
         {"form": form, "qr_svg": svg.getvalue().decode(), "secret": secret},
     )
 
@@ -169,7 +170,11 @@ def elder_mode(request: HttpRequest) -> HttpResponse:
 
 def _staff_with_second_factor(request: HttpRequest) -> Any:
     user = request.user
-    if not user.is_authenticated or getattr(user, "kind", None) != UserKind.STAFF or not second_factor_ok(request):
+    if (
+        not user.is_authenticated
+        or getattr(user, "kind", None) != UserKind.STAFF
+        or not second_factor_ok(request)
+    ):
         raise Http404
     return user
 

@@ -9,10 +9,8 @@ from linli.accounts.roles import Capability
 def shell(request: HttpRequest) -> dict[str, Any]:
     """What the page shell needs: elder mode, and which parts of the navigation this user may see."""
     user: Any = request.user
-    if user.is_authenticated:
-        elder = bool(user.elder_mode)
-    else:
-        elder = request.COOKIES.get("linli_elder") == "1"
+    # Signed-in users keep elder mode on their account; before login, a cookie remembers it.
+    elder = bool(user.elder_mode) if user.is_authenticated else request.COOKIES.get("linli_elder") == "1"
     return {
         "elder_mode": elder,
         "is_resident_user": getattr(user, "kind", None) == "resident",

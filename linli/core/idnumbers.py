@@ -45,11 +45,15 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     if len(text) == 18:
         if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
             raise DomainError(
-                "id_bad_characters", _("An ID number has 17 digits followed by a digit or X."), field="id_number"
+                "id_bad_characters",
+                _("An ID number has 17 digits followed by a digit or X."),
+                field="id_number",
             )
         birth = _birth_date(text[6:14])
         if birth > today or birth.year < 1850:
-            raise DomainError("id_bad_date", _("The birth date in this ID number is impossible."), field="id_number")
+            raise DomainError(
+                "id_bad_date", _("The birth date in this ID number is impossible."), field="id_number"
+            )
         if check_character(text[:17]) != text[17]:
             raise DomainError(
                 "id_bad_check",
@@ -60,7 +64,9 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         return IdNumber(number=text, birth_date=birth, sex=sex, legacy=False)
     if len(text) == 15:
         if not text.isdigit():
-            raise DomainError("id_bad_characters", _("A 15-digit ID number has digits only."), field="id_number")
+            raise DomainError(
+                "id_bad_characters", _("A 15-digit ID number has digits only."), field="id_number"
+            )
         # Old numbers carry YYMMDD; they were issued to people born in the 1900s.
         birth = _birth_date("19" + text[6:12])
         sex = "male" if int(text[14]) % 2 else "female"
@@ -86,4 +92,3 @@ def mask_id_number(number: str) -> str:
     if len(number) < 8:
         return "*" * len(number)
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
-

@@ -41,7 +41,12 @@ class Area(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
     kind = models.CharField(_("kind"), max_length=24, choices=AreaKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     # Centre for maps and distance rules; optional because official codes come without coordinates.
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
@@ -75,7 +80,11 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -154,7 +163,9 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes: ClassVar[list[models.Index]] = [
-            models.Index(fields=["created_at"], condition=models.Q(status="queued"), name="notification_queued"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(status="queued"), name="notification_queued"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,12 +19,14 @@ def normalize_mobile(raw: str) -> str:
         number.country_code != 86
         or len(national) != 11
         or not national.startswith("1")
-        or phonenumbers.number_type(number) not in {phonenumbers.PhoneNumberType.MOBILE,
-                                                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+        or phonenumbers.number_type(number)
+        not in {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
         or not phonenumbers.is_valid_number(number)
     ):
         raise DomainError(
-            "invalid_phone", _("A mobile number has 11 digits and starts with 1, e.g. 13812345678."), field="phone"
+            "invalid_phone",
+            _("A mobile number has 11 digits and starts with 1, e.g. 13812345678."),
+            field="phone",
         )
     return national
 

@@ -60,7 +60,11 @@ def queue_sms(*, phone: str, body: str, purpose: str, idempotency_key: str | Non
 
 
 def deliver_notification(*, notification_id: int) -> Notification:
-    """Send one queued notification through its gateway; a second call for a sent one does nothing."""
+    """Send one queued notification through its gateway; a second call for a sent one does nothing.
+
+    A gateway failure is recorded on the row (committed) and then raised, so that the worker retries.
+    """
+    failure: Exception | None = None
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
         if notification.status == NotificationStatus.SENT:
@@ -68,18 +72,23 @@ def deliver_notification(*, notification_id: int) -> Notification:
         notification.attempts += 1
         try:
             reference = sms_gateway().send(
-                phone=notification.recipient, body=notification.body, idempotency_key=notification.idempotency_key
+                phone=notification.recipient,
+                body=notification.body,
+                idempotency_key=notification.idempotency_key,
             )
         except Exception as exc:  # a gateway may fail in any way; record it and let the worker retry
+            failure = exc
             notification.status = NotificationStatus.FAILED
             notification.last_error = repr(exc)[:2000]
             notification.save(update_fields=["attempts", "status", "last_error"])
-            raise
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.gateway_reference = reference
-        notification.save(update_fields=["attempts", "status", "sent_at", "gateway_reference"])
-        return notification
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.gateway_reference = reference
+            notification.save(update_fields=["attempts", "status", "sent_at", "gateway_reference"])
+    if failure is not None:
+        raise failure
+    return notification
 
 
 def seed_calendar_from_package() -> int:
@@ -108,12 +117,15 @@ def seed_calendar_from_package() -> int:
 
 
 def set_calendar_day(*, actor: Any, date: dt.date, is_workday: bool, name: str) -> CalendarDay:
-    """An administrator corrects or extends the calendar (e.g. next year's notice before the package has it)."""
+    """An administrator corrects or extends the calendar (e.g. next year's notice, before the package)."""
     day, _ = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "name": name, "source": "admin"}
     )
     record_audit_event(
-        actor=actor, action="calendar.set_day", object_type="calendar_day", object_id=date.isoformat(),
+        actor=actor,
+        action="calendar.set_day",
+        object_type="calendar_day",
+        object_id=date.isoformat(),
         data={"is_workday": is_workday, "name": name},
     )
     return day
@@ -144,8 +156,12 @@ def upsert_area(
     area, _created = Area.objects.update_or_create(
         code=code,
         defaults={
-            "name": name.strip(), "level": level, "kind": kind, "parent": parent,
-            "latitude": latitude, "longitude": longitude,
+            "name": name.strip(),
+            "level": level,
+            "kind": kind,
+            "parent": parent,
+            "latitude": latitude,
+            "longitude": longitude,
         },
     )
     return area

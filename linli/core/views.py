@@ -10,7 +10,7 @@ from linli.core.selectors import recent_local_sms
 
 
 def outbox(request: HttpRequest) -> HttpResponse:
-    """What the local SMS gateway 'sent': administrators always; everyone in the demo (to read login codes)."""
+    """What the local SMS gateway 'sent': for administrators; for everyone in the demo (login codes)."""
     if not settings.LINLI_DEMO_OUTBOX_PUBLIC:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -38,4 +38,6 @@ def workdays_between(start: date, end: date, overrides: Overrides) -> int:
     """Working days in (start, end]: how many working days have passed from ``start`` to ``end``."""
     if end <= start:
         return 0
-    return sum(1 for offset in range(1, (end - start).days + 1) if is_workday(start + timedelta(offset), overrides))
+    return sum(
+        1 for offset in range(1, (end - start).days + 1) if is_workday(start + timedelta(offset), overrides)
+    )

@@ -21,13 +21,17 @@ def area_condition(user: Any, capability: Capability, *, field: str = "area__cod
     return condition
 
 
-def access_resident(user: Any, resident_id: int, *, capability: Capability = Capability.VIEW_RESIDENTS) -> Resident:
+def access_resident(
+    user: Any, resident_id: int, *, capability: Capability = Capability.VIEW_RESIDENTS
+) -> Resident:
     """The resident if the user holds ``capability`` over the resident's area, else Http404."""
     condition = area_condition(user, capability)
     if condition is None:
         raise Http404
     resident = (
-        Resident.objects.select_related("area", "household__building").filter(condition, pk=resident_id).first()
+        Resident.objects.select_related("area", "household__building")
+        .filter(condition, pk=resident_id)
+        .first()
     )
     if resident is None:
         raise Http404
@@ -41,13 +45,19 @@ def access_household(
     condition = area_condition(user, capability)
     if condition is None:
         raise Http404
-    household = Household.objects.select_related("area", "building", "head").filter(condition, pk=household_id).first()
+    household = (
+        Household.objects.select_related("area", "building", "head")
+        .filter(condition, pk=household_id)
+        .first()
+    )
     if household is None:
         raise Http404
     return household
 
 
-def access_building(user: Any, building_id: int, *, capability: Capability = Capability.EDIT_RESIDENTS) -> Building:
+def access_building(
+    user: Any, building_id: int, *, capability: Capability = Capability.EDIT_RESIDENTS
+) -> Building:
     condition = area_condition(user, capability)
     if condition is None:
         raise Http404

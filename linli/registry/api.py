@@ -158,7 +158,7 @@ def get_resident(request: HttpRequest, resident_id: int) -> dict[str, Any]:
 
 
 @router.post("/residents", response={201: ResidentOut, 400: ErrorOut})
-def create_resident(request: HttpRequest, payload: ResidentIn) -> Status:
+def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Any]:
     household = access_household(request.user, payload.household_id, capability=Capability.EDIT_RESIDENTS)
     data = payload.dict(exclude={"household_id"})
     resident = services.register_resident(actor=request.user, household=household, source="api", **data)
@@ -171,7 +171,9 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
     changes = payload.dict(exclude_unset=True)
     if any(v is None for v in changes.values()):
         raise DomainError("null_value", "Fields may be changed, not set to null.")
-    return resident_out(services.update_resident(actor=request.user, resident=resident, changes=changes, source="api"))
+    return resident_out(
+        services.update_resident(actor=request.user, resident=resident, changes=changes, source="api")
+    )
 
 
 @router.post("/residents/{resident_id}/reveal", response={200: RevealOut, 400: ErrorOut})
@@ -201,7 +203,7 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
 
 
 @router.post("/households", response={201: HouseholdOut, 400: ErrorOut})
-def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status[Any]:
     building = access_building(request.user, payload.building_id)
     household = services.create_household(
         actor=request.user, building=building, room=payload.room, head=payload.head.dict(), source="api"
@@ -216,9 +218,13 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
     if payload.head_id is not None:
         head = Resident.objects.filter(pk=payload.head_id, household=household).first()
         if head is None:
-            raise DomainError("head_not_member", "The head must be a member of the household.", field="head_id")
+            raise DomainError(
+                "head_not_member", "The head must be a member of the household.", field="head_id"
+            )
     updated = services.update_household(
-        actor=request.user, household=household,
-        room=payload.room if payload.room is not None else household.room, head=head,
+        actor=request.user,
+        household=household,
+        room=payload.room if payload.room is not None else household.room,
+        head=head,
     )
     return household_out(updated)

@@ -11,11 +11,16 @@ from linli.registry.models import Building, Resident
 class ResidentFieldsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
     id_number = forms.CharField(
-        label=_("ID number"), max_length=24, required=False,
+        label=_("ID number"),
+        max_length=24,
+        required=False,
         help_text=_("18 characters; a final x is accepted. 15-digit old numbers are recognised."),
     )
     phone = forms.CharField(
-        label=_("Mobile number"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     hukou_status = forms.ChoiceField(label=_("Hukou status"), choices=HukouStatus.choices)
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITIES, initial="01")
@@ -54,10 +59,15 @@ class HouseholdEditForm(forms.Form):
 class TagForm(forms.Form):
     tag = forms.ChoiceField(label=_("Tag"), choices=Tag.choices)
     level = forms.TypedChoiceField(
-        label=_("Level (disability grade)"), required=False, coerce=int, empty_value=None,
+        label=_("Level (disability grade)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "—"), (1, _("Grade 1")), (2, _("Grade 2")), (3, _("Grade 3")), (4, _("Grade 4"))],
     )
-    source = forms.CharField(label=_("Source"), max_length=64, help_text=_("e.g. civil affairs list, home visit"))
+    source = forms.CharField(
+        label=_("Source"), max_length=64, help_text=_("e.g. civil affairs list, home visit")
+    )
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(
         label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -35,7 +35,11 @@ class Household(models.Model):
     )
     room = models.CharField(_("unit and room"), max_length=32, blank=True)
     head = models.OneToOneField(
-        "registry.Resident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "registry.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("head of household"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -54,7 +58,11 @@ class Resident(models.Model):
 
     area = models.ForeignKey("core.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members",
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("household"),
     )
     relation_to_head = models.CharField(
@@ -73,7 +81,10 @@ class Resident(models.Model):
     )
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES, default="01")
     residence_status = models.CharField(
-        _("residence status"), max_length=16, choices=ResidenceStatus.choices, default=ResidenceStatus.LIVING_HERE
+        _("residence status"),
+        max_length=16,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.LIVING_HERE,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -94,20 +105,30 @@ class Resident(models.Model):
 class TagAssignment(models.Model):
     """A vulnerable-group tag on a resident, with who set it, from what source, and for how long."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tags", verbose_name=_("resident"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="tags", verbose_name=_("resident")
+    )
     tag = models.CharField(_("tag"), max_length=32, choices=Tag.choices)
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=64)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("set by"),
     )
     set_at = models.DateTimeField(_("set at"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("ended by"),
     )
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
@@ -119,7 +140,9 @@ class TagAssignment(models.Model):
         indexes: ClassVar[list[models.Index]] = [models.Index(fields=["tag", "resident"], name="tag_by_kind")]
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(
-                fields=["resident", "tag"], condition=models.Q(ended_at__isnull=True), name="one_open_tag_per_kind"
+                fields=["resident", "tag"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_tag_per_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
@@ -141,7 +164,11 @@ class FieldProvenance(models.Model):
     source = models.CharField(_("source"), max_length=64)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
 
@@ -149,7 +176,9 @@ class FieldProvenance(models.Model):
         ordering = ["-recorded_at", "-id"]
         verbose_name = _("field provenance")
         verbose_name_plural = _("field provenance")
-        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["resident", "field"], name="provenance_field")]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["resident", "field"], name="provenance_field")
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} ← {self.source}"

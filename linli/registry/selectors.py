@@ -9,45 +9,53 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
-from linli.core.idnumbers import looks_like_id_number, parse_id_number
 from linli.core.errors import DomainError
+from linli.core.idnumbers import looks_like_id_number, parse_id_number
 from linli.core.models import Area, AreaLevel
 from linli.core.normalize import fold_width, squeeze
 from linli.core.phones import looks_like_mobile, normalize_mobile
+from linli.core.phones import phone_blind_index as phone_index
 from linli.registry.access import area_condition
 from linli.registry.choices import Tag
 from linli.registry.models import Building, FieldProvenance, Household, Resident, TagAssignment
-from linli.core.phones import phone_blind_index as phone_index
 from linli.registry.services import id_number_index
 
 
-def residents_in_scope(*, user: Any, capability: Capability = Capability.VIEW_RESIDENTS) -> QuerySet[Resident]:
+def residents_in_scope(
+    *, user: Any, capability: Capability = Capability.VIEW_RESIDENTS
+) -> QuerySet[Resident]:
     condition = area_condition(user, capability)
     if condition is None:
         return Resident.objects.none()
     return Resident.objects.filter(condition)
 
 
-def households_in_scope(*, user: Any, capability: Capability = Capability.VIEW_RESIDENTS) -> QuerySet[Household]:
+def households_in_scope(
+    *, user: Any, capability: Capability = Capability.VIEW_RESIDENTS
+) -> QuerySet[Household]:
     condition = area_condition(user, capability)
     if condition is None:
         return Household.objects.none()
     return Household.objects.filter(condition)
 
 
-def buildings_in_scope(*, user: Any, capability: Capability = Capability.EDIT_RESIDENTS) -> QuerySet[Building]:
+def buildings_in_scope(
+    *, user: Any, capability: Capability = Capability.EDIT_RESIDENTS
+) -> QuerySet[Building]:
     condition = area_condition(user, capability)
     if condition is None:
         return Building.objects.none()
     return Building.objects.filter(condition).select_related("area")
 
 
-def active_tags_prefetch(today: dt.date | None = None) -> Prefetch:
+def active_tags_prefetch(today: dt.date | None = None) -> "Prefetch[Any]":
     today = today or timezone.localdate()
     return Prefetch(
         "tags",
         queryset=TagAssignment.objects.filter(
-            Q(ended_at__isnull=True), Q(valid_from__lte=today), Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+            Q(ended_at__isnull=True),
+            Q(valid_from__lte=today),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today),
         ),
         to_attr="active_tags",
     )
@@ -132,9 +140,7 @@ def area_counts(*, user: Any, today: dt.date | None = None) -> AreaCounts:
         aged_80=Count("id", filter=Q(birth_date__lte=born_80)),
     )
     tag_rows = dict(
-        TagAssignment.objects.filter(
-            resident__in=residents, ended_at__isnull=True, valid_from__lte=today
-        )
+        TagAssignment.objects.filter(resident__in=residents, ended_at__isnull=True, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
         .values_list("tag")
         .annotate(n=Count("id"))
@@ -149,7 +155,9 @@ def area_counts(*, user: Any, today: dt.date | None = None) -> AreaCounts:
     if top is not None and top.level != AreaLevel.GRID:
         child_len = len(top.code) + 3
         by_child: dict[str, int] = {}
-        for code, n in residents.values_list("area__code").annotate(n=Count("id")).values_list("area__code", "n"):
+        for code, n in (
+            residents.values_list("area__code").annotate(n=Count("id")).values_list("area__code", "n")
+        ):
             by_child[code[:child_len]] = by_child.get(code[:child_len], 0) + n
         for child in top.children.order_by("code"):
             children.append((child, by_child.get(child.code, 0)))

@@ -20,13 +20,20 @@ from linli.registry.models import Building, FieldProvenance, Household, Resident
 
 # Fields whose provenance is kept; the personal ones are encrypted.
 TRACKED_FIELDS = (
-    "name", "id_number", "phone", "hukou_status", "ethnicity", "residence_status", "household", "relation_to_head",
+    "name",
+    "id_number",
+    "phone",
+    "hukou_status",
+    "ethnicity",
+    "residence_status",
+    "household",
+    "relation_to_head",
 )
 PERSONAL_FIELDS = ("id_number", "phone")
 
 
 def id_number_index(number: str) -> str:
-    """Blind index of an ID number; a 15-digit number indexes as its 18-character form, so both find one person."""
+    """Blind index of an ID number; a 15-digit number indexes as its 18-character form (one person)."""
     canonical = upgrade_legacy(number) if len(number) == 15 else number
     return crypto.blind_index(canonical, context="id_number")
 
@@ -61,14 +68,18 @@ def _ensure_id_unique(resident: Resident) -> None:
     clash = Resident.objects.filter(id_number_index=resident.id_number_index).exclude(pk=resident.pk)
     if clash.exists():
         raise DomainError(
-            "duplicate_id_number", _("A resident with this ID number is already registered."), field="id_number"
+            "duplicate_id_number",
+            _("A resident with this ID number is already registered."),
+            field="id_number",
         )
 
 
 def _record_provenance(resident: Resident, fields: list[str], *, source: str, actor: Any) -> None:
     FieldProvenance.objects.bulk_create(
         FieldProvenance(
-            resident=resident, field=name, source=source,
+            resident=resident,
+            field=name,
+            source=source,
             recorded_by=actor if actor is not None and actor.is_authenticated else None,
         )
         for name in fields
@@ -95,9 +106,15 @@ def register_resident(
     if not name:
         raise DomainError("name_required", _("Please enter the name."), field="name")
     resident = Resident(
-        area_id=household.area_id, household=household, name=name, relation_to_head=relation_to_head,
-        hukou_status=hukou_status, ethnicity=ethnicity, residence_status=residence_status,
-        birth_date=birth_date, sex=sex,
+        area_id=household.area_id,
+        household=household,
+        name=name,
+        relation_to_head=relation_to_head,
+        hukou_status=hukou_status,
+        ethnicity=ethnicity,
+        residence_status=residence_status,
+        birth_date=birth_date,
+        sex=sex,
     )
     _apply_id_number(resident, id_number)
     _apply_phone(resident, phone)
@@ -114,17 +131,25 @@ def register_resident(
         recorded = [f for f in TRACKED_FIELDS if getattr(resident, f if f != "household" else "household_id")]
         _record_provenance(resident, recorded, source=source, actor=actor)
         record_audit_event(
-            actor=actor, action="resident.registered", object_type="resident", object_id=resident.pk,
-            area_code=household.area.code, data={"source": source},
+            actor=actor,
+            action="resident.registered",
+            object_type="resident",
+            object_id=resident.pk,
+            area_code=household.area.code,
+            data={"source": source},
         )
     return resident
 
 
-def update_resident(*, actor: Any, resident: Resident, changes: dict[str, Any], source: str = "worker") -> Resident:
-    """Change golden-record fields; each changed field gets a provenance row, personal ones are re-encrypted."""
+def update_resident(
+    *, actor: Any, resident: Resident, changes: dict[str, Any], source: str = "worker"
+) -> Resident:
+    """Change golden-record fields; each changed field gets a provenance row (personal ones re-encrypted)."""
     unknown = set(changes) - set(TRACKED_FIELDS) - {"birth_date", "sex"}
     if unknown:
-        raise DomainError("unknown_field", _("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+        raise DomainError(
+            "unknown_field", _("These fields cannot be changed: %s") % ", ".join(sorted(unknown))
+        )
     with transaction.atomic():
         locked = Resident.objects.select_for_update().select_related("area").get(pk=resident.pk)
         changed: list[str] = []
@@ -160,8 +185,12 @@ def update_resident(*, actor: Any, resident: Resident, changes: dict[str, Any], 
         locked.save(update_fields=update_fields)
         _record_provenance(locked, [f for f in changed if f in TRACKED_FIELDS], source=source, actor=actor)
         record_audit_event(
-            actor=actor, action="resident.updated", object_type="resident", object_id=locked.pk,
-            area_code=locked.area.code, data={"fields": sorted(set(changed))},
+            actor=actor,
+            action="resident.updated",
+            object_type="resident",
+            object_id=locked.pk,
+            area_code=locked.area.code,
+            data={"fields": sorted(set(changed))},
         )
     return locked
 
@@ -172,10 +201,15 @@ def create_household(
     """A new household at an address, registered together with its head."""
     with transaction.atomic():
         household = Household.objects.create(area_id=building.area_id, building=building, room=room.strip())
-        register_resident(actor=actor, household=household, relation_to_head=Relation.HEAD, source=source, **head)
+        register_resident(
+            actor=actor, household=household, relation_to_head=Relation.HEAD, source=source, **head
+        )
         household.refresh_from_db()
         record_audit_event(
-            actor=actor, action="household.created", object_type="household", object_id=household.pk,
+            actor=actor,
+            action="household.created",
+            object_type="household",
+            object_id=household.pk,
             area_code=household.area.code,
         )
     return household
@@ -186,7 +220,9 @@ def update_household(*, actor: Any, household: Household, room: str, head: Resid
     with transaction.atomic():
         locked = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
         if head is not None and head.household_id != locked.pk:
-            raise DomainError("head_not_member", _("The head must be a member of the household."), field="head")
+            raise DomainError(
+                "head_not_member", _("The head must be a member of the household."), field="head"
+            )
         locked.room = room.strip()
         if head is not None and head.pk != locked.head_id:
             if locked.head_id is not None:
@@ -195,8 +231,12 @@ def update_household(*, actor: Any, household: Household, room: str, head: Resid
             locked.head = head
         locked.save(update_fields=["room", "head"])
         record_audit_event(
-            actor=actor, action="household.updated", object_type="household", object_id=locked.pk,
-            area_code=locked.area.code, data={"head": locked.head_id},
+            actor=actor,
+            action="household.updated",
+            object_type="household",
+            object_id=locked.pk,
+            area_code=locked.area.code,
+            data={"head": locked.head_id},
         )
     return locked
 
@@ -217,8 +257,10 @@ def add_tag(
     levels = TAG_LEVELS.get(tag)
     if levels is not None and level not in levels:
         raise DomainError(
-            "tag_level_required", _("Please choose a level from %(low)d to %(high)d.")
-            % {"low": levels.start, "high": levels.stop - 1}, field="level",
+            "tag_level_required",
+            _("Please choose a level from %(low)d to %(high)d.")
+            % {"low": levels.start, "high": levels.stop - 1},
+            field="level",
         )
     if levels is None and level is not None:
         raise DomainError("tag_level_not_allowed", _("This tag has no level."), field="level")
@@ -229,12 +271,21 @@ def add_tag(
     try:
         with transaction.atomic():
             assignment = TagAssignment.objects.create(
-                resident=resident, tag=tag, level=level, source=source.strip(), valid_from=valid_from,
-                valid_to=valid_to, set_by=actor if actor is not None and actor.is_authenticated else None,
+                resident=resident,
+                tag=tag,
+                level=level,
+                source=source.strip(),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                set_by=actor if actor is not None and actor.is_authenticated else None,
             )
             record_audit_event(
-                actor=actor, action="tag.added", object_type="resident", object_id=resident.pk,
-                area_code=resident.area.code, data={"tag": tag, "level": level, "source": source},
+                actor=actor,
+                action="tag.added",
+                object_type="resident",
+                object_id=resident.pk,
+                area_code=resident.area.code,
+                data={"tag": tag, "level": level, "source": source},
             )
     except IntegrityError as exc:
         raise DomainError("tag_already_open", _("This resident already has this tag."), field="tag") from exc
@@ -244,9 +295,13 @@ def add_tag(
 def end_tag(*, actor: Any, assignment: TagAssignment, reason: str) -> TagAssignment:
     """End a tag: it stays in the history with who ended it and why."""
     if not reason.strip():
-        raise DomainError("end_reason_required", _("Please give a reason for ending this tag."), field="reason")
+        raise DomainError(
+            "end_reason_required", _("Please give a reason for ending this tag."), field="reason"
+        )
     with transaction.atomic():
-        locked = TagAssignment.objects.select_for_update().select_related("resident__area").get(pk=assignment.pk)
+        locked = (
+            TagAssignment.objects.select_for_update().select_related("resident__area").get(pk=assignment.pk)
+        )
         if locked.ended_at is not None:
             raise DomainError("tag_already_ended", _("This tag has already ended."))
         locked.ended_at = timezone.now()
@@ -254,8 +309,13 @@ def end_tag(*, actor: Any, assignment: TagAssignment, reason: str) -> TagAssignm
         locked.end_reason = reason.strip()
         locked.save(update_fields=["ended_at", "ended_by", "end_reason"])
         record_audit_event(
-            actor=actor, action="tag.ended", object_type="resident", object_id=locked.resident_id,
-            area_code=locked.resident.area.code, reason=locked.end_reason, data={"tag": locked.tag},
+            actor=actor,
+            action="tag.ended",
+            object_type="resident",
+            object_id=locked.resident_id,
+            area_code=locked.resident.area.code,
+            reason=locked.end_reason,
+            data={"tag": locked.tag},
         )
     return locked
 
@@ -271,8 +331,13 @@ def reveal_personal_data(*, actor: Any, resident: Resident, field: str, reason: 
     if not has_capability(actor, Capability.REVEAL_PERSONAL_DATA, area_code):
         raise DomainError("reveal_not_permitted", _("You may not view this information in full."))
     record_audit_event(
-        actor=actor, action="personal_data.revealed", object_type="resident", object_id=resident.pk,
-        area_code=area_code, reason=reason, data={"field": field},
+        actor=actor,
+        action="personal_data.revealed",
+        object_type="resident",
+        object_id=resident.pk,
+        area_code=area_code,
+        reason=reason,
+        data={"field": field},
     )
     value: str = getattr(resident, field)
     return value

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -75,12 +76,16 @@ class _Echo:
 
 
 @staff_required(Capability.EXPORT_RESIDENTS)
-def resident_export(request: HttpRequest) -> HttpResponse:
+def resident_export(request: HttpRequest) -> HttpResponseBase:
     """The search results as CSV, masked; every export is audited."""
     query = request.GET.get("q", "")
-    residents = selectors.search_residents(user=request.user, query=query, limit=10_000) if query.strip() else []
+    residents = (
+        selectors.search_residents(user=request.user, query=query, limit=10_000) if query.strip() else []
+    )
     record_audit_event(
-        actor=request.user, action="residents.exported", object_type="resident_list",
+        actor=request.user,
+        action="residents.exported",
+        object_type="resident_list",
         data={"query_kind": selectors.classify_query(query).kind, "count": len(residents)},
     )
     writer = csv.writer(_Echo())
@@ -89,10 +94,16 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         yield "\ufeff"  # so that spreadsheet programs read the file as UTF-8
         yield writer.writerow([_("Name"), _("Sex"), _("Birth date"), _("ID number"), _("Phone"), _("Grid")])
         for r in residents:
-            yield writer.writerow([
-                r.name, r.get_sex_display(), r.birth_date or "", mask_id_number(r.id_number) if r.id_number else "",
-                mask_phone(r.phone) if r.phone else "", r.area.name,
-            ])
+            yield writer.writerow(
+                [
+                    r.name,
+                    r.get_sex_display(),
+                    r.birth_date or "",
+                    mask_id_number(r.id_number) if r.id_number else "",
+                    mask_phone(r.phone) if r.phone else "",
+                    r.area.name,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="residents.csv"'
@@ -142,7 +153,9 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             value = services.reveal_personal_data(
-                actor=request.user, resident=resident, field=form.cleaned_data["field"],
+                actor=request.user,
+                resident=resident,
+                field=form.cleaned_data["field"],
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
@@ -150,7 +163,8 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
     else:
         error = _("Please give the reason for viewing.")
     return render(
-        request, "registry/_revealed.html",
+        request,
+        "registry/_revealed.html",
         {"resident": resident, "field": request.POST.get("field", ""), "value": value, "error": error},
         status=200 if value is not None else 400,
     )
@@ -171,7 +185,7 @@ def tag_add(request: HttpRequest, resident_id: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
     return redirect("registry:resident", resident_id=resident.pk)
 
 
@@ -196,7 +210,8 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
     household = access_household(request.user, household_id)
     members = selectors.household_members(household=household)
     return render(
-        request, "registry/household.html",
+        request,
+        "registry/household.html",
         {
             "household": household,
             "members": members,
@@ -213,7 +228,10 @@ def household_new(request: HttpRequest) -> HttpResponse:
         head = {k: form.cleaned_data[k] for k in RESIDENT_FIELDS}
         try:
             household = services.create_household(
-                actor=request.user, building=form.cleaned_data["building"], room=form.cleaned_data["room"], head=head
+                actor=request.user,
+                building=form.cleaned_data["building"],
+                room=form.cleaned_data["room"],
+                head=head,
             )
         except DomainError as error:
             _attach_error(form, error)
@@ -227,13 +245,17 @@ def household_new(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     household = access_household(request.user, household_id, capability=Capability.EDIT_RESIDENTS)
     form = HouseholdEditForm(
-        request.POST or None, members=household.members.all(),
+        request.POST or None,
+        members=household.members.all(),
         initial={"room": household.room, "head": household.head_id},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_household(
-                actor=request.user, household=household, room=form.cleaned_data["room"], head=form.cleaned_data["head"]
+                actor=request.user,
+                household=household,
+                room=form.cleaned_data["room"],
+                head=form.cleaned_data["head"],
             )
         except DomainError as error:
             _attach_error(form, error)
@@ -249,7 +271,9 @@ def member_new(request: HttpRequest, household_id: int) -> HttpResponse:
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            resident = services.register_resident(actor=request.user, household=household, **form.cleaned_data)
+            resident = services.register_resident(
+                actor=request.user, household=household, **form.cleaned_data
+            )
         except DomainError as error:
             _attach_error(form, error)
         else:

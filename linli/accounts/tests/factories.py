@@ -6,7 +6,7 @@ from linli.accounts.roles import Role
 PASSWORD = "correct-horse-battery"
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -23,6 +23,8 @@ class StaffFactory(factory.django.DjangoModelFactory):
 
 
 def staff_with_role(role: Role, area, **kwargs) -> User:
-    user = StaffFactory(is_staff=role == Role.ADMINISTRATOR, is_superuser=role == Role.ADMINISTRATOR, **kwargs)
+    user = StaffFactory(
+        is_staff=role == Role.ADMINISTRATOR, is_superuser=role == Role.ADMINISTRATOR, **kwargs
+    )
     Membership.objects.create(user=user, area=area, role=role)
     return user

@@ -3,7 +3,7 @@ import factory
 from linli.core.models import Area, AreaKind, AreaLevel
 
 
-class AreaFactory(factory.django.DjangoModelFactory):
+class AreaFactory(factory.django.DjangoModelFactory[Area]):
     class Meta:
         model = Area
         django_get_or_create = ("code",)
@@ -29,7 +29,10 @@ def area_tree(code: str, name: str = "") -> Area:
         if len(code) < length:
             break
         area = AreaFactory(
-            code=code[:length], level=level, kind=kind, parent=parent,
+            code=code[:length],
+            level=level,
+            kind=kind,
+            parent=parent,
             name=name if length == len(code) and name else f"{level.label}{code[:length]}",
         )
         parent = area

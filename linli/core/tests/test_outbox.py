@@ -1,0 +1,53 @@
+import pytest
+
+from linli.core.models import LocalSmsMessage, Notification, NotificationStatus
+from linli.core.services import deliver_notification, queue_sms
+
+
+@pytest.mark.django_db
+def test_a_queued_sms_is_delivered_once_even_if_the_task_runs_twice():
+    notification = queue_sms(phone="13812345678", body="你好", purpose="test", idempotency_key="test:1")
+
+    deliver_notification(notification_id=notification.pk)
+    deliver_notification(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 1
+    assert LocalSmsMessage.objects.count() == 1
+    assert LocalSmsMessage.objects.get().body == "你好"
+
+
+@pytest.mark.django_db
+def test_the_same_idempotency_key_queues_one_message():
+    queue_sms(phone="13812345678", body="a", purpose="test", idempotency_key="k")
+    queue_sms(phone="13812345678", body="a", purpose="test", idempotency_key="k")
+
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delivery_is_enqueued_only_after_commit():
+    from django_tasks_db.models import DBTaskResult
+
+    queue_sms(phone="13812345678", body="b", purpose="test", idempotency_key="k2")
+
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_notification").count() == 1
+
+
+class FailingGateway:
+    def send(self, **kwargs):
+        raise ConnectionError("gateway down")
+
+
+@pytest.mark.django_db
+def test_a_gateway_failure_is_recorded_and_raised_for_a_retry(settings):
+    settings.LINLI_SMS_GATEWAY = "linli.core.tests.test_outbox.FailingGateway"
+    notification = queue_sms(phone="13812345678", body="c", purpose="test", idempotency_key="k3")
+
+    with pytest.raises(ConnectionError):
+        deliver_notification(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert "gateway down" in notification.last_error
