@@ -33,8 +33,13 @@ class MemberForm(ResidentFieldsForm):
     )
 
 
-class ResidentEditForm(ResidentFieldsForm):
-    relation_to_head = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
+class ResidentEditForm(MemberForm):
+    """The head's relation is changed by choosing another head on the household page."""
+
+    def __init__(self, *args: Any, is_head: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if is_head:
+            del self.fields["relation_to_head"]
 
 
 class HouseholdForm(ResidentFieldsForm):

@@ -150,6 +150,12 @@ def update_resident(
         raise DomainError(
             "unknown_field", _("These fields cannot be changed: %s") % ", ".join(sorted(unknown))
         )
+    if "household" in changes or changes.get("relation_to_head") == Relation.HEAD:
+        raise DomainError(
+            "use_household_page",
+            _("Change the household or its head on the household page."),
+            field="relation_to_head",
+        )
     with transaction.atomic():
         locked = Resident.objects.select_for_update().select_related("area").get(pk=resident.pk)
         changed: list[str] = []

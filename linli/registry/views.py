@@ -131,11 +131,11 @@ def resident_page(request: HttpRequest, resident_id: int) -> HttpResponse:
 def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = access_resident(request.user, resident_id, capability=Capability.EDIT_RESIDENTS)
     initial = {name: getattr(resident, name) for name in (*RESIDENT_FIELDS, "relation_to_head")}
-    form = ResidentEditForm(request.POST or None, initial=initial)
+    is_head = resident.household is not None and resident.household.head_id == resident.pk
+    form = ResidentEditForm(request.POST or None, initial=initial, is_head=is_head)
     if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if k != "relation_to_head"}
         try:
-            services.update_resident(actor=request.user, resident=resident, changes=changes)
+            services.update_resident(actor=request.user, resident=resident, changes=form.cleaned_data)
         except DomainError as error:
             _attach_error(form, error)
         else:

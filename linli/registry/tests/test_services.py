@@ -197,3 +197,21 @@ def test_audit_events_cannot_be_edited_or_deleted(household, worker_a):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+def test_an_update_cannot_make_a_second_head(household, worker_a):
+    register_resident(actor=worker_a, household=household, name="甲", relation_to_head="head")
+    member = register_resident(actor=worker_a, household=household, name="乙", relation_to_head="child")
+
+    with pytest.raises(DomainError) as caught:
+        update_resident(actor=worker_a, resident=member, changes={"relation_to_head": "head"})
+    assert caught.value.code == "use_household_page"
+
+
+def test_an_update_changes_a_members_relation(household, worker_a):
+    member = register_resident(actor=worker_a, household=household, name="乙", relation_to_head="child")
+
+    update_resident(actor=worker_a, resident=member, changes={"relation_to_head": "grandchild"})
+
+    member.refresh_from_db()
+    assert member.relation_to_head == "grandchild"

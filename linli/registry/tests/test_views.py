@@ -116,3 +116,18 @@ def test_adding_and_ending_a_tag_from_the_resident_page(client_a, people):
 
     tag.refresh_from_db()
     assert tag.ended_at is not None and tag.end_reason == "子女已回家同住"
+
+
+def test_household_page_queries_do_not_grow_with_members(client_a, people, django_assert_max_num_queries):
+    household = people[0].household
+    for i in range(10):
+        ResidentFactory(household=household, area=household.area, name=f"成员{i}")
+
+    with django_assert_max_num_queries(10):
+        response = client_a.get(reverse("registry:household", args=[household.pk]))
+    assert len(response.context["members"]) == 13
+
+
+def test_home_page_issues_a_fixed_number_of_queries(client_a, people, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client_a.get(reverse("home"))
