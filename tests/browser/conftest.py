@@ -11,6 +11,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from tests.browser.support import CHROMIUM_ARGS, chromium_executable, save_screenshot
@@ -41,6 +42,9 @@ def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
 def _playwright(_chromium: Path, _orm_beside_playwright: None) -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
+        # While the loop runs, Django keeps this thread's connections apart from the ones it has outside it,
+        # so the test database's teardown would not see them; left open, PostgreSQL refuses to drop it.
+        connections.close_all()
 
 
 @pytest.fixture
@@ -68,9 +72,11 @@ def open_browser(
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         page.on(
             "response",
-            lambda response: problems.append(f"{response.status} for {response.url}")
-            if "/static/" in response.url and response.status >= 400
-            else None,
+            lambda response: (
+                problems.append(f"{response.status} for {response.url}")
+                if "/static/" in response.url and response.status >= 400
+                else None
+            ),
         )
         contexts.append((context, page, problems, profile))
         return page
@@ -97,4 +103,3 @@ def pytest_runtest_makereport(
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
     return report
-

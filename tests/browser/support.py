@@ -30,4 +30,3 @@ def save_screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}.png"
     page.screenshot(path=path, full_page=True)
     return path
-

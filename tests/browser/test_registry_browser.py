@@ -1,8 +1,12 @@
 """The registry in a real browser: a community worker on a PC, a resident on a phone."""
 
+# factory_boy has no type hints.
+# mypy: disable-error-code="no-untyped-call"
+
 import base64
 import datetime as dt
 import re
+from typing import cast
 from urllib.parse import unquote
 
 import pytest
@@ -12,8 +16,9 @@ from playwright.sync_api import Page, expect
 
 from linli.accounts.models import LoginCode, User, UserKind
 from linli.accounts.tests.factories import PASSWORD
-from linli.core.models import AuditEvent, Notification
+from linli.core.models import Area, AuditEvent, Notification
 from linli.registry.choices import Relation
+from linli.registry.models import Household, Resident
 from linli.registry.services import register_resident
 from linli.registry.tests.factories import BuildingFactory, HouseholdFactory
 from tests.browser.support import PC, PHONE, save_screenshot
@@ -23,11 +28,15 @@ pytestmark = pytest.mark.browser
 ELDER = re.compile(r"(^|\s)elder(\s|$)")
 
 
-def _register(*, area, actor, name, id_number="", phone=""):
-    household = HouseholdFactory(building=BuildingFactory(area=area))
+def _register(*, area: Area, actor: User, name: str, id_number: str = "", phone: str = "") -> Resident:
+    household = cast(Household, HouseholdFactory(building=BuildingFactory(area=area)))
     return register_resident(
-        actor=actor, household=household, name=name, relation_to_head=Relation.HEAD,
-        id_number=id_number, phone=phone,
+        actor=actor,
+        household=household,
+        name=name,
+        relation_to_head=Relation.HEAD,
+        id_number=id_number,
+        phone=phone,
     )
 
 
@@ -57,7 +66,7 @@ def _log_in_as_staff_with_new_authenticator(page: Page, base_url: str, user: Use
 def _newest_login_code(*, sent_before: int) -> str:
     messages = Notification.objects.filter(purpose="login_code")
     assert messages.count() == sent_before + 1
-    body = messages.order_by("-created_at", "-id").first().body
+    body = messages.order_by("-created_at", "-id")[0].body
     match = re.search(r"(?<!\d)(\d{6})(?!\d)", body)
     assert match, body
     return match.group(1)
@@ -111,8 +120,12 @@ def test_community_worker_searches_reveals_and_switches_language(
     page.get_by_test_id("reveal-submit").click()
     expect(page.get_by_test_id("revealed-value")).to_have_text("11010519491231002X")
     assert AuditEvent.objects.filter(
-        action="personal_data.revealed", actor=worker_a, object_type="resident", object_id=str(wang_a.pk),
-        reason="核对低保申请材料", data={"field": "id_number"},
+        action="personal_data.revealed",
+        actor=worker_a,
+        object_type="resident",
+        object_id=str(wang_a.pk),
+        reason="核对低保申请材料",
+        data={"field": "id_number"},
     ).exists()
     save_screenshot(page, "worker-resident-revealed")
 
@@ -125,7 +138,9 @@ def test_community_worker_searches_reveals_and_switches_language(
     save_screenshot(page, "worker-resident-english")
 
 
-def test_resident_logs_in_with_phone_code_and_switches_elder_mode_on(live_server, open_browser, worker_a, grid_a):
+def test_resident_logs_in_with_phone_code_and_switches_elder_mode_on(
+    live_server, open_browser, worker_a, grid_a
+):
     _register(area=grid_a, actor=worker_a, name="李桂兰", phone="13912345678")
     page = open_browser(PHONE)
     body = page.locator("body")
