@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Capability
 from linli.core.errors import DomainError
@@ -61,6 +62,21 @@ def active_tags_prefetch(today: dt.date | None = None) -> "Prefetch[Any]":
     )
 
 
+# Sources written by Linli itself; department sources are stored under their own names.
+SOURCE_LABELS = {
+    "worker": _("Entered by a worker"),
+    "api": _("Through the API"),
+    "demo": _("Demo data"),
+}
+
+
+@dataclass(frozen=True)
+class ProvenanceLine:
+    field: str
+    source: str
+    row: FieldProvenance
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     kind: str  # "id_number", "phone", "name" or "all"
@@ -109,7 +125,15 @@ def resident_detail(*, resident: Resident) -> dict[str, Any]:
     latest: dict[str, FieldProvenance] = {}
     for row in FieldProvenance.objects.filter(resident=resident).select_related("recorded_by"):
         latest.setdefault(row.field, row)
-    return {"tags": tags, "members": members, "provenance": latest}
+    provenance = [
+        ProvenanceLine(
+            field=str(Resident._meta.get_field(name).verbose_name),
+            source=str(SOURCE_LABELS.get(row.source, row.source)),
+            row=row,
+        )
+        for name, row in latest.items()
+    ]
+    return {"tags": tags, "members": members, "provenance": provenance}
 
 
 def household_members(*, household: Household) -> list[Resident]:
