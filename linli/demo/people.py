@@ -4,6 +4,7 @@ Everything here draws from a ``random.Random`` passed in, so one seed gives one 
 """
 
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -12,7 +13,6 @@ from linli.core.idnumbers import check_character
 # Ages and birth dates are counted from this day, not from the day the command runs, so that every run
 # of one seed gives the same people.
 REFERENCE_DATE = dt.date(2026, 7, 1)
-DISTRICT_CODE = "110109"
 
 
 def _words(text: str) -> list[str]:
@@ -93,6 +93,18 @@ GIVEN_NAMES: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Characters that make up two-character given names, for variety beyond the fashionable names above.
+NAME_CHARACTERS: dict[str, tuple[list[str], list[str]]] = {
+    "male": (
+        _words("志 建 国 文 德 永 明 海 俊 宏 振 家 晓 立 子 浩 宇 嘉 博 天 金 长 连 守"),
+        _words("华 明 强 军 平 东 林 峰 刚 涛 伟 杰 斌 辉 鹏 勇 龙 成 宁 远 山 生 波 旺"),
+    ),
+    "female": (
+        _words("秀 淑 玉 桂 丽 美 晓 雅 欣 思 佳 雨 婉 春 海 文 静 梦 若 诗 红 艳 亚 金"),
+        _words("英 兰 芳 珍 华 琴 霞 燕 娟 梅 婷 丽 莉 慧 颖 洁 怡 萱 涵 琳 云 萍 娜 凤"),
+    ),
+}
+
 # Mobile number segments in use (all pass phonenumbers' CN metadata).
 MOBILE_PREFIXES = tuple(
     _words("139 138 137 136 135 150 151 152 158 159 186 187 188 133 153 180 189 130 131 132 155 156 185")
@@ -151,10 +163,19 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
-    values = [value for value, _weight in pairs]
-    weights = [weight for _value, weight in pairs]
-    return rng.choices(values, weights=weights)[0]
+class Weighted:
+    """A weighted choice among fixed values, with the cumulative weights computed once."""
+
+    def __init__(self, pairs: tuple[tuple[str, float], ...]) -> None:
+        self.values = [value for value, _weight in pairs]
+        self.cumulative = list(itertools.accumulate(weight for _value, weight in pairs))
+
+    def pick(self, rng: random.Random) -> str:
+        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+
+
+SURNAME_PICK = Weighted(SURNAMES)
+ETHNICITY_PICK = Weighted(ETHNIC_SHARES)
 
 
 def birth_date_for_age(rng: random.Random, age: int) -> dt.date:
@@ -172,14 +193,17 @@ def given_name(rng: random.Random, sex: str, birth_year: int) -> str:
         pool = "1985"
     else:
         pool = "2005"
-    return rng.choice(GIVEN_NAMES[pool][sex])
+    if rng.random() < 0.5:
+        return rng.choice(GIVEN_NAMES[pool][sex])
+    first, second = NAME_CHARACTERS[sex]
+    return rng.choice(first) + rng.choice(second)
 
 
 def surname(rng: random.Random, ethnicity: str = "01") -> str:
     special = ETHNIC_SURNAMES.get(ethnicity)
     if special and rng.random() < 0.6:
         return rng.choice(special)
-    return weighted(rng, SURNAMES)
+    return SURNAME_PICK.pick(rng)
 
 
 class Registry:

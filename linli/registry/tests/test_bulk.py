@@ -23,7 +23,9 @@ def _family(building, *, head_id=HEAD_ID, room="1单元101", tags=()):
         building=building,
         room=room,
         members=[
-            MemberSpec(name="王建国", relation_to_head="head", id_number=head_id, phone="13912345678", tags=tags),
+            MemberSpec(
+                name="王建国", relation_to_head="head", id_number=head_id, phone="13912345678", tags=tags
+            ),
             MemberSpec(name="李秀英", relation_to_head="spouse", id_number=SPOUSE_ID, phone="13812345678"),
             MemberSpec(name="王子涵", relation_to_head="grandchild", id_number=CHILD_ID),
         ],
@@ -78,7 +80,9 @@ def test_every_household_gets_its_head(grid_a, building_spec):
     )
 
     # When they are registered in bulk
-    result = bulk_register_households(actor=None, households=[_family(building_spec), second], source="测试名单")
+    result = bulk_register_households(
+        actor=None, households=[_family(building_spec), second], source="测试名单"
+    )
 
     # Then each household's head is the member registered as head
     assert (result.buildings, result.households, result.residents) == (1, 2, 5)
@@ -105,7 +109,13 @@ def test_provenance_tags_and_one_audit_event_are_written(building_spec):
     # Then every recorded field has its source, the tag is kept, and one audit event sums it up
     head = Resident.objects.get(name="王建国")
     assert set(FieldProvenance.objects.filter(resident=head).values_list("field", flat=True)) == {
-        "name", "id_number", "phone", "hukou_status", "ethnicity", "residence_status", "household",
+        "name",
+        "id_number",
+        "phone",
+        "hukou_status",
+        "ethnicity",
+        "residence_status",
+        "household",
         "relation_to_head",
     }
     assert set(FieldProvenance.objects.values_list("source", flat=True)) == {"测试名单"}
@@ -167,7 +177,9 @@ def test_a_disability_tag_without_grade_is_rejected(building_spec):
     tag = TagSpec(tag="disability", source="区残联名单", valid_from=dt.date(2024, 1, 1))
 
     with pytest.raises(DomainError) as raised:
-        bulk_register_households(actor=None, households=[_family(building_spec, tags=[tag])], source="测试名单")
+        bulk_register_households(
+            actor=None, households=[_family(building_spec, tags=[tag])], source="测试名单"
+        )
 
     assert raised.value.code == "tag_level_required"
     assert not Resident.objects.exists()
