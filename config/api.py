@@ -1,6 +1,7 @@
 """The JSON API at /api/v1: one NinjaAPI, each app adds its own router."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -33,7 +34,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         request,
         {
             "code": "invalid",
-            "message": first.get("msg", "invalid input"),
+            "message": first.get("msg", _("invalid input")),
             "field": ".".join(loc) or None,
             "errors": exc.errors,
         },
@@ -45,6 +46,6 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"code": "unauthorized", "message": "A valid staff token is required.", "field": None},
+        {"code": "unauthorized", "message": _("A valid staff token is required."), "field": None},
         status=401,
     )

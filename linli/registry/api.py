@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from linli.accounts.access import has_capability
@@ -170,7 +171,7 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
     resident = access_resident(request.user, resident_id, capability=Capability.EDIT_RESIDENTS)
     changes = payload.dict(exclude_unset=True)
     if any(v is None for v in changes.values()):
-        raise DomainError("null_value", "Fields may be changed, not set to null.")
+        raise DomainError("null_value", _("Fields may be changed, not set to null."))
     return resident_out(
         services.update_resident(actor=request.user, resident=resident, changes=changes, source="api")
     )
@@ -219,7 +220,7 @@ def update_household(request: HttpRequest, household_id: int, payload: Household
         head = Resident.objects.filter(pk=payload.head_id, household=household).first()
         if head is None:
             raise DomainError(
-                "head_not_member", "The head must be a member of the household.", field="head_id"
+                "head_not_member", _("The head must be a member of the household."), field="head_id"
             )
     updated = services.update_household(
         actor=request.user,

@@ -43,7 +43,9 @@ class ResidentEditForm(MemberForm):
 
 
 class HouseholdForm(ResidentFieldsForm):
-    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
+    building = forms.ModelChoiceField(
+        label=_("Building"), queryset=Building.objects.none(), empty_label=_("- Select an option -")
+    )
     room = forms.CharField(label=_("Unit and room"), max_length=32, required=False)
 
     def __init__(self, *args: Any, buildings: Any, **kwargs: Any) -> None:
@@ -54,7 +56,9 @@ class HouseholdForm(ResidentFieldsForm):
 
 class HouseholdEditForm(forms.Form):
     room = forms.CharField(label=_("Unit and room"), max_length=32, required=False)
-    head = forms.ModelChoiceField(label=_("Head of household"), queryset=Resident.objects.none())
+    head = forms.ModelChoiceField(
+        label=_("Head of household"), queryset=Resident.objects.none(), empty_label=_("- Select an option -")
+    )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.fields import EncryptedTextField
 from linli.registry.choices import ETHNICITIES, HukouStatus, Relation, ResidenceStatus, Sex, Tag
@@ -68,7 +69,7 @@ class Resident(models.Model):
     relation_to_head = models.CharField(
         _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=64)
     id_number = EncryptedTextField(_("ID number"), context="resident.id_number", blank=True)
     id_number_index = models.CharField(_("ID number index"), max_length=64, blank=True, db_index=True)
     id_number_is_legacy = models.BooleanField(_("15-digit legacy ID number"), default=False)
