@@ -46,7 +46,9 @@ def demo(argv: list[str]) -> int:
     _django(["load_demo", *argv])
     worker_process = subprocess.Popen([sys.executable, "-m", "linli.cli", "worker"])
     try:
-        print("Linli demo: http://127.0.0.1:8000  (Ctrl+C to stop)", flush=True)
+        host = os.environ.get("LINLI_HOST", "127.0.0.1")
+        port = os.environ.get("LINLI_PORT", "8000")
+        print(f"Linli demo: http://{host}:{port}  (Ctrl+C to stop)", flush=True)
         return serve([])
     finally:
         worker_process.send_signal(signal.SIGTERM)
