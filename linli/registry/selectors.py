@@ -2,10 +2,12 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,9 @@ from linli.registry.access import area_condition
 from linli.registry.choices import Tag
 from linli.registry.models import Building, FieldProvenance, Household, Resident, TagAssignment
 from linli.registry.services import id_number_index
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 
 def residents_in_scope(
@@ -112,8 +117,46 @@ def search_residents(*, user: Any, query: str, limit: int | None = None) -> list
         except DomainError:
             return []
     elif parsed.kind == "name":
-        residents = residents.filter(name__startswith=parsed.text)
+        return list(_name_prefix_search(residents, parsed.text)[:limit])
     return list(residents.order_by("name", "id")[:limit])
+
+
+def _name_prefix_search(residents: QuerySet[Resident], prefix: str) -> QuerySet[Resident]:
+    """Names that start with ``prefix`` (case-sensitive), ordered by name in code point order, then id.
+
+    Each backend reads one B-tree index in order from the prefix and stops at the page size, so the cost
+    depends on the page, not on how common the prefix is (王 is 7% of a district):
+
+    - SQLite cannot serve ``LIKE 'x%'`` from an index on a case-sensitive (binary) column, so the prefix is
+      the range ``prefix <= name < next``, which ``resident_name`` (name, id) serves in code point order.
+    - PostgreSQL serves ``LIKE 'x%'`` and the order from ``registry_resident_name_c`` (name in the "C"
+      collation, id; migration 0003). Ordering in the column's own collation instead cannot use that index,
+      and for a common prefix the planner then walks ``resident_name`` from its start.
+
+    Code point order is SQLite's order, and PostgreSQL's under a C or C.UTF-8 database collation.
+    """
+    vendor = connections[residents.db].vendor
+    if vendor == "postgresql":
+        return residents.filter(name__startswith=prefix).order_by(Collate("name", "C"), "id")
+    if vendor == "sqlite":
+        upper = _prefix_upper_bound(prefix)
+        residents = residents.filter(name__gte=prefix)
+        if upper is not None:
+            residents = residents.filter(name__lt=upper)
+        return residents.order_by("name", "id")
+    return residents.filter(name__startswith=prefix).order_by("name", "id")
+
+
+def _prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (code point order); None if none is."""
+    chars = list(prefix)
+    while chars:
+        following = ord(chars.pop()) + 1
+        if 0xD800 <= following <= 0xDFFF:  # surrogates are no characters: skip to the next one
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return "".join(chars) + chr(following)
+    return None
 
 
 def resident_detail(*, resident: Resident) -> dict[str, Any]:
@@ -127,7 +170,7 @@ def resident_detail(*, resident: Resident) -> dict[str, Any]:
         latest.setdefault(row.field, row)
     provenance = [
         ProvenanceLine(
-            field=str(Resident._meta.get_field(name).verbose_name),
+            field=str(cast("Field[Any, Any]", Resident._meta.get_field(name)).verbose_name),
             source=str(SOURCE_LABELS.get(row.source, row.source)),
             row=row,
         )
