@@ -98,6 +98,14 @@ class Resident(models.Model):
             models.Index(fields=["name", "id"], name="resident_name"),
             models.Index(fields=["area", "birth_date"], name="resident_area_birth"),
         ]
+        constraints: ClassVar[list[Any]] = [
+            # One golden record per person, also when two registrations race past the service's check.
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="one_resident_per_id_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

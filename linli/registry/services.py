@@ -74,6 +74,21 @@ def _ensure_id_unique(resident: Resident) -> None:
         )
 
 
+def _save_resident(resident: Resident, **kwargs: Any) -> None:
+    """Save, turning the database's one-record-per-ID-number constraint into the rule's own error."""
+    try:
+        with transaction.atomic():
+            resident.save(**kwargs)
+    except IntegrityError as exc:
+        if "id_number" not in str(exc):
+            raise
+        raise DomainError(
+            "duplicate_id_number",
+            _("A resident with this ID number is already registered."),
+            field="id_number",
+        ) from exc
+
+
 def _record_provenance(resident: Resident, fields: list[str], *, source: str, actor: Any) -> None:
     FieldProvenance.objects.bulk_create(
         FieldProvenance(
@@ -124,7 +139,7 @@ def register_resident(
             raise DomainError(
                 "household_has_head", _("This household already has a head."), field="relation_to_head"
             )
-        resident.save()
+        _save_resident(resident)
         if relation_to_head == Relation.HEAD:
             household.head = resident
             household.save(update_fields=["head"])
@@ -188,7 +203,7 @@ def update_resident(
             update_fields += ["id_number_index", "id_number_is_legacy"]
         if "phone" in changed:
             update_fields.append("phone_index")
-        locked.save(update_fields=update_fields)
+        _save_resident(locked, update_fields=update_fields)
         _record_provenance(locked, [f for f in changed if f in TRACKED_FIELDS], source=source, actor=actor)
         record_audit_event(
             actor=actor,

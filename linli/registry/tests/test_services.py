@@ -215,3 +215,18 @@ def test_an_update_changes_a_members_relation(household, worker_a):
 
     member.refresh_from_db()
     assert member.relation_to_head == "grandchild"
+
+
+def test_the_database_keeps_one_record_per_id_number_when_registrations_race(
+    household, worker_a, monkeypatch
+):
+    from linli.registry import services
+
+    register_resident(actor=worker_a, household=household, name="李华", id_number="11010519491231002X")
+    # A concurrent registration that passed the service's check before the first one committed:
+    monkeypatch.setattr(services, "_ensure_id_unique", lambda resident: None)
+
+    with pytest.raises(DomainError) as caught:
+        register_resident(actor=worker_a, household=household, name="李华", id_number="11010519491231002X")
+    assert caught.value.code == "duplicate_id_number"
+    assert Resident.objects.filter(name="李华").count() == 1
