@@ -4,6 +4,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -63,6 +64,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
         "query": query,
         "residents": residents,
         "searched": bool(query.strip()),
+        "more_than_shown": len(residents) >= settings.LINLI_PAGE_SIZE,
         "can_export": has_capability(request.user, Capability.EXPORT_RESIDENTS),
         "can_create": has_capability(request.user, Capability.EDIT_RESIDENTS),
     }

@@ -131,3 +131,12 @@ def test_household_page_queries_do_not_grow_with_members(client_a, people, djang
 def test_home_page_issues_a_fixed_number_of_queries(client_a, people, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         client_a.get(reverse("home"))
+
+
+def test_a_long_result_list_says_that_it_is_cut(client_a, people, settings):
+    settings.LINLI_PAGE_SIZE = 2
+
+    response = client_a.get(reverse("registry:search"), {"q": "王"})
+
+    assert response.context["more_than_shown"] is True
+    assert b'data-testid="more-results"' in response.content
