@@ -20,7 +20,7 @@ KEYRING = load_keyring(VAR_DIR)
 SECRET_KEY = KEYRING.secret_key
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.LinliAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,10 +71,13 @@ TEMPLATES = [
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'linli.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"),
-        conn_max_age=env_int("LINLI_DB_CONN_MAX_AGE", 0),
+        DATABASE_URL,
+        # A server database keeps connections for a minute: opening one costs more than a registry lookup.
+        conn_max_age=env_int("LINLI_DB_CONN_MAX_AGE", 0 if DATABASE_URL.startswith("sqlite") else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -132,6 +135,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LINLI_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The TOTP devices' admin pages must not show their secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Linli settings ---------------------------------------------------------------------------
 # Which gateway delivers SMS: "local" records each message in the outbox table (demo, tests).

@@ -561,3 +561,21 @@ def test_admin_site_is_for_administrators_only(world):
     for role in Role:
         response = world.clients[role].get(reverse("admin:index"))
         assert response.status_code == (200 if role == Role.ADMINISTRATOR else 302), role.value
+
+
+def test_admin_needs_the_second_factor_and_has_no_login_of_its_own(world, client):
+    admin_user = world.users[Role.ADMINISTRATOR]
+    client.force_login(admin_user)  # a password-only session
+
+    assert client.get(reverse("admin:index")).status_code == 302
+    login = Client().get(reverse("admin:login") + "?next=/admin/")
+    assert login.status_code == 302 and login["Location"].startswith("/accounts/login/")
+
+
+def test_admin_hides_totp_secrets(world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=world.users[Role.GRID_WORKER]).first()
+    page = world.clients[Role.ADMINISTRATOR].get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
