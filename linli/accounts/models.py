@@ -87,8 +87,9 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
 
-class FailedLogin(models.Model):
-    """One failed attempt against an account or phone (keyed by a hash); recent ones throttle logins."""
+class LoginAttempt(models.Model):
+    """One login attempt not (yet) successful against an account or phone, keyed by a hash; recent ones
+    throttle logins, and a successful login deletes them."""
 
     key = models.CharField(max_length=64)
     at = models.DateTimeField(auto_now_add=True)
@@ -97,7 +98,7 @@ class FailedLogin(models.Model):
         indexes: ClassVar[list[models.Index]] = [models.Index(fields=["key", "at"])]
 
     def __str__(self) -> str:
-        return f"failed login at {self.at:%Y-%m-%d %H:%M}"
+        return f"login attempt at {self.at:%Y-%m-%d %H:%M}"
 
 
 class LoginCode(models.Model):
@@ -105,6 +106,7 @@ class LoginCode(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     phone_index = models.CharField(max_length=64, db_index=True)
+    phone = EncryptedTextField(context="logincode.phone", blank=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

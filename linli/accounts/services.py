@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from linli.accounts.models import ApiToken, FailedLogin, LoginCode, Membership, User, UserKind
+from linli.accounts.models import ApiToken, LoginAttempt, LoginCode, Membership, User, UserKind
 from linli.accounts.roles import Role
 from linli.core import crypto
 from linli.core.errors import DomainError
@@ -27,24 +27,39 @@ def _throttle_key(kind: str, identifier: str) -> str:
     return crypto.blind_index(f"{kind}:{identifier.lower()}", context="login-throttle")
 
 
-def ensure_not_throttled(*, kind: str, identifier: str) -> None:
-    """Refuse a login when the account or phone has failed too often within the lock window."""
+def _throttled() -> DomainError:
+    return DomainError(
+        "login_throttled",
+        _("Too many failed attempts. Please try again in %(minutes)d minutes.")
+        % {"minutes": settings.LINLI_LOGIN_LOCK_MINUTES},
+    )
+
+
+def _recent_attempts(key: str) -> int:
     since = timezone.now() - dt.timedelta(minutes=settings.LINLI_LOGIN_LOCK_MINUTES)
-    failures = FailedLogin.objects.filter(key=_throttle_key(kind, identifier), at__gte=since).count()
-    if failures >= settings.LINLI_LOGIN_MAX_FAILURES:
-        raise DomainError(
-            "login_throttled",
-            _("Too many failed attempts. Please try again in %(minutes)d minutes.")
-            % {"minutes": settings.LINLI_LOGIN_LOCK_MINUTES},
-        )
+    return LoginAttempt.objects.filter(key=key, at__gte=since).count()
 
 
-def record_failed_login(*, kind: str, identifier: str) -> None:
-    FailedLogin.objects.create(key=_throttle_key(kind, identifier))
+def ensure_not_throttled(*, kind: str, identifier: str) -> None:
+    """Refuse when the account or phone already has too many unsuccessful attempts in the lock window."""
+    if _recent_attempts(_throttle_key(kind, identifier)) >= settings.LINLI_LOGIN_MAX_FAILURES:
+        raise _throttled()
 
 
-def clear_failed_logins(*, kind: str, identifier: str) -> None:
-    FailedLogin.objects.filter(key=_throttle_key(kind, identifier)).delete()
+def register_login_attempt(*, kind: str, identifier: str) -> None:
+    """Count an attempt before checking its secret, and refuse it past the limit.
+
+    The row is written first and committed at once, so parallel guesses each see the others: they cannot
+    all pass a check made before any of them was recorded. A successful login clears the rows.
+    """
+    key = _throttle_key(kind, identifier)
+    LoginAttempt.objects.create(key=key)
+    if _recent_attempts(key) > settings.LINLI_LOGIN_MAX_FAILURES:
+        raise _throttled()
+
+
+def clear_login_attempts(*, kind: str, identifier: str) -> None:
+    LoginAttempt.objects.filter(key=_throttle_key(kind, identifier)).delete()
 
 
 def _code_hash(code: str, login_code_id: uuid.UUID) -> str:
@@ -69,8 +84,12 @@ def request_login_code(*, phone: str) -> LoginCode:
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
+        # Only the newest code works: several live codes would multiply the odds of each guess.
+        LoginCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=now)
         login_code = LoginCode(
-            phone_index=index, expires_at=now + dt.timedelta(seconds=settings.LINLI_LOGIN_CODE_TTL_SECONDS)
+            phone_index=index,
+            phone=number,
+            expires_at=now + dt.timedelta(seconds=settings.LINLI_LOGIN_CODE_TTL_SECONDS),
         )
         login_code.code_hash = _code_hash(code, login_code.id)
         login_code.save()
@@ -87,32 +106,35 @@ def request_login_code(*, phone: str) -> LoginCode:
     return login_code
 
 
-def verify_login_code(*, phone: str, code: str) -> User:
-    """Check a resident's code; on success return (creating if needed) the resident account for that phone."""
-    number = normalize_mobile(phone)
-    index = phone_index(number)
-    ensure_not_throttled(kind="phone", identifier=index)
+def verify_login_code(*, login_code_id: uuid.UUID | str, code: str) -> User:
+    """Check the code sent by ``request_login_code``; on success return (creating if needed) the resident
+    account of that phone. Every attempt counts against the phone until one succeeds."""
+    login_code = LoginCode.objects.filter(pk=login_code_id).first()
+    if login_code is None:
+        raise DomainError("bad_code", _("The code is wrong or has expired."), field="code")
+    index = login_code.phone_index
+    register_login_attempt(kind="phone", identifier=index)
     now = timezone.now()
-    candidates = LoginCode.objects.filter(phone_index=index, used_at__isnull=True, expires_at__gt=now)
-    match = next(
-        (c for c in candidates if hmac.compare_digest(c.code_hash, _code_hash(code.strip(), c.id))), None
+    valid = (
+        login_code.used_at is None
+        and login_code.expires_at > now
+        and hmac.compare_digest(login_code.code_hash, _code_hash(code.strip(), login_code.id))
     )
-    if match is None:
-        record_failed_login(kind="phone", identifier=index)
+    if not valid:
         raise DomainError("bad_code", _("The code is wrong or has expired."), field="code")
     with transaction.atomic():
-        updated = LoginCode.objects.filter(pk=match.pk, used_at__isnull=True).update(used_at=now)
+        updated = LoginCode.objects.filter(pk=login_code.pk, used_at__isnull=True).update(used_at=now)
         if not updated:
             raise DomainError("bad_code", _("The code is wrong or has expired."), field="code")
         user, created = User.objects.get_or_create(
             kind=UserKind.RESIDENT,
             phone_index=index,
-            defaults={"username": f"resident-{uuid.uuid4().hex[:20]}", "phone": number},
+            defaults={"username": f"resident-{uuid.uuid4().hex[:20]}", "phone": login_code.phone},
         )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        clear_failed_logins(kind="phone", identifier=index)
+        clear_login_attempts(kind="phone", identifier=index)
     return user
 
 

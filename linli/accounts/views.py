@@ -23,7 +23,9 @@ from linli.accounts.models import ApiToken, User, UserKind
 from linli.core.errors import DomainError
 
 PENDING_USER = "linli_pending_user"
-PENDING_PHONE = "linli_pending_phone"
+# The session holds the code's id and the phone's last four digits, never the phone itself.
+PENDING_CODE = "linli_pending_code"
+PENDING_PHONE_TAIL = "linli_pending_phone_tail"
 NEXT = "linli_next"
 ELDER_COOKIE = "linli_elder"
 
@@ -50,17 +52,18 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         try:
-            services.ensure_not_throttled(kind="staff", identifier=username)
+            # Counted until the whole login (password and TOTP) succeeds, so knowing the password
+            # does not reset the count for guessing the second factor.
+            services.register_login_attempt(kind="staff", identifier=username)
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None or getattr(user, "kind", None) != UserKind.STAFF:
-                services.record_failed_login(kind="staff", identifier=username)
                 raise DomainError("bad_credentials", _("Wrong username or password."))
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             if settings.LINLI_ALLOW_DEMO_TOTP_SKIP and user.is_demo:
                 login(request, user)
-                services.clear_failed_logins(kind="staff", identifier=username)
+                services.clear_login_attempts(kind="staff", identifier=username)
                 return redirect(_safe_next(request))
             request.session[PENDING_USER] = user.pk
             if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -75,7 +78,7 @@ def _finish_totp(request: HttpRequest, user: User, device: TOTPDevice) -> HttpRe
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     request.session[NEXT] = next_url
-    services.clear_failed_logins(kind="staff", identifier=user.username)
+    services.clear_login_attempts(kind="staff", identifier=user.username)
     return redirect(_safe_next(request))
 
 
@@ -84,14 +87,13 @@ def staff_totp(request: HttpRequest) -> HttpResponse:
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.ensure_not_throttled(kind="staff", identifier=user.username)
+            services.register_login_attempt(kind="staff", identifier=user.username)
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(form.cleaned_data["token"]):
                     return _finish_totp(request, user, device)
-            services.record_failed_login(kind="staff", identifier=user.username)
             form.add_error("token", _("The code is wrong. Check the time on your phone and try again."))
     return render(request, "accounts/staff_totp.html", {"form": form})
 
@@ -105,6 +107,13 @@ def staff_totp_setup(request: HttpRequest) -> HttpResponse:
         device = services.start_totp_enrollment(user=user)
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            services.register_login_attempt(kind="staff", identifier=user.username)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return render(
+                request, "accounts/staff_totp_setup.html", {"form": form, "qr_svg": "", "secret": ""}
+            )
         if services.confirm_totp_device(device=device, token=form.cleaned_data["token"]):
             return _finish_totp(request, user, device)
         form.add_error("token", _("The code is wrong. Check the time on your phone and try again."))
@@ -129,30 +138,36 @@ def resident_login(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_login_code(phone=form.cleaned_data["phone"])
+            login_code = services.request_login_code(phone=form.cleaned_data["phone"])
         except DomainError as error:
             form.add_error("phone" if error.field == "phone" else None, str(error.message))
         else:
-            request.session[PENDING_PHONE] = form.cleaned_data["phone"]
+            request.session[PENDING_CODE] = str(login_code.id)
+            request.session[PENDING_PHONE_TAIL] = login_code.phone[-4:]
             return redirect("accounts:resident_code")
     return render(request, "accounts/resident_login.html", {"form": form})
 
 
 def resident_code(request: HttpRequest) -> HttpResponse:
-    phone = request.session.get(PENDING_PHONE)
-    if not phone:
+    login_code_id = request.session.get(PENDING_CODE)
+    if not login_code_id:
         return redirect("accounts:resident_login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.verify_login_code(phone=phone, code=form.cleaned_data["code"])
+            user = services.verify_login_code(login_code_id=login_code_id, code=form.cleaned_data["code"])
         except DomainError as error:
             form.add_error("code" if error.field == "code" else None, str(error.message))
         else:
-            request.session.pop(PENDING_PHONE, None)
+            request.session.pop(PENDING_CODE, None)
+            request.session.pop(PENDING_PHONE_TAIL, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
-    return render(request, "accounts/resident_code.html", {"form": form, "phone_tail": str(phone)[-4:]})
+    return render(
+        request,
+        "accounts/resident_code.html",
+        {"form": form, "phone_tail": request.session.get(PENDING_PHONE_TAIL, "")},
+    )
 
 
 @require_POST

@@ -96,6 +96,34 @@ def test_failed_passwords_lock_the_account_for_a_while(client, worker, settings)
     assert locked.context["form"].non_field_errors()
 
 
+def test_parallel_guesses_cannot_all_slip_under_the_limit(worker, settings):
+    from linli.accounts.models import LoginAttempt
+    from linli.accounts.services import register_login_attempt
+
+    settings.LINLI_LOGIN_MAX_FAILURES = 2
+    # Attempts already recorded by other requests still in flight count against this one.
+    register_login_attempt(kind="staff", identifier=worker.username)
+    register_login_attempt(kind="staff", identifier=worker.username)
+
+    with pytest.raises(DomainError):
+        register_login_attempt(kind="staff", identifier=worker.username)
+    assert LoginAttempt.objects.count() == 3
+
+
+def test_knowing_the_password_does_not_reset_the_count_for_totp_guesses(client, worker, settings):
+    settings.LINLI_LOGIN_MAX_FAILURES = 4
+    device = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
+    wrong = "123456" if current_token(device) != "123456" else "654321"
+    for _ in range(2):
+        login_form(client, worker)
+        client.post(reverse("accounts:totp"), {"token": wrong})
+
+    refused = client.post(reverse("accounts:totp"), {"token": current_token(device)})
+
+    assert refused.status_code == 200
+    assert client.get(reverse("registry:search")).status_code == 302
+
+
 def test_residents_cannot_use_the_staff_login(client, db):
     resident = User.objects.create(username="r", kind=UserKind.RESIDENT)
     resident.set_password(PASSWORD)
@@ -117,6 +145,7 @@ def sent_code() -> str:
 def test_resident_logs_in_with_a_code_sent_by_sms(client, db):
     response = client.post(reverse("accounts:resident_login"), {"phone": "138 1234 5678"})
     assert response.status_code == 302
+    assert "13812345678" not in str(dict(client.session)) and "138 1234" not in str(dict(client.session))
 
     done = client.post(reverse("accounts:resident_code"), {"code": sent_code()})
 
@@ -137,21 +166,31 @@ def test_the_code_reaches_the_local_sms_gateway_through_the_outbox(db):
 
 
 def test_a_code_works_once(db):
-    request_login_code(phone="13812345678")
+    login_code = request_login_code(phone="13812345678")
     code = sent_code()
-    verify_login_code(phone="13812345678", code=code)
+    verify_login_code(login_code_id=login_code.id, code=code)
 
     with pytest.raises(DomainError) as caught:
-        verify_login_code(phone="13812345678", code=code)
+        verify_login_code(login_code_id=login_code.id, code=code)
     assert caught.value.code == "bad_code"
+
+
+def test_a_new_code_replaces_the_one_before(db, settings):
+    settings.LINLI_LOGIN_CODE_RESEND_SECONDS = 0
+    first = request_login_code(phone="13812345678")
+    first_code = sent_code()
+    request_login_code(phone="13812345678")
+
+    with pytest.raises(DomainError):
+        verify_login_code(login_code_id=first.id, code=first_code)
 
 
 def test_an_expired_code_is_refused(db, settings):
     settings.LINLI_LOGIN_CODE_TTL_SECONDS = 0
-    request_login_code(phone="13812345678")
+    login_code = request_login_code(phone="13812345678")
 
     with pytest.raises(DomainError):
-        verify_login_code(phone="13812345678", code=sent_code())
+        verify_login_code(login_code_id=login_code.id, code=sent_code())
 
 
 def test_codes_are_not_resent_within_a_minute(db):
@@ -164,15 +203,15 @@ def test_codes_are_not_resent_within_a_minute(db):
 
 def test_wrong_codes_lock_the_phone(db, settings):
     settings.LINLI_LOGIN_MAX_FAILURES = 3
-    request_login_code(phone="13812345678")
+    login_code = request_login_code(phone="13812345678")
     right = sent_code()
     wrong = "000000" if right != "000000" else "111111"
     for _ in range(3):
         with pytest.raises(DomainError):
-            verify_login_code(phone="13812345678", code=wrong)
+            verify_login_code(login_code_id=login_code.id, code=wrong)
 
     with pytest.raises(DomainError) as caught:
-        verify_login_code(phone="13812345678", code=right)
+        verify_login_code(login_code_id=login_code.id, code=right)
     assert caught.value.code == "login_throttled"
 
 
