@@ -75,6 +75,16 @@ class Area(models.Model):
         return code.startswith(self.code)
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+    """Bulk updates and deletes would edit history behind the model's back."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """An append-only record of something that happened, who did it, and why."""
 
@@ -93,6 +103,8 @@ class AuditEvent(models.Model):
     area_code = models.CharField(_("area code"), max_length=15, blank=True, db_index=True)
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -136,6 +148,7 @@ class NotificationChannel(models.TextChoices):
 
 class NotificationStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -154,6 +167,7 @@ class Notification(models.Model):
         _("status"), max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     gateway_reference = models.CharField(_("gateway reference"), max_length=128, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -164,7 +178,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes: ClassVar[list[models.Index]] = [
             models.Index(
-                fields=["created_at"], condition=models.Q(status="queued"), name="notification_queued"
+                fields=["created_at"], condition=~models.Q(status="sent"), name="notification_unsent"
             ),
         ]
 

@@ -18,6 +18,12 @@ def calendar_overrides(*, start: dt.date | None = None, end: dt.date | None = No
     return dict(days.values_list("date", "is_workday"))
 
 
+def calendar_covered_until() -> dt.date | None:
+    """The last day of the last year the official calendar has entries for (None when it is empty)."""
+    last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
+    return dt.date(last.year, 12, 31) if last else None
+
+
 def areas_within(*, prefixes: list[str]) -> QuerySet[Area]:
     """Areas whose code starts with one of the prefixes (a user's scope)."""
     if not prefixes:

@@ -1,10 +1,12 @@
 """Writes owned by core: areas, audit events, the notification outbox, the working-day calendar."""
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,8 @@ from linli.core.models import (
     NotificationChannel,
     NotificationStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def record_audit_event(
@@ -60,35 +64,57 @@ def queue_sms(*, phone: str, body: str, purpose: str, idempotency_key: str | Non
 
 
 def deliver_notification(*, notification_id: int) -> Notification:
-    """Send one queued notification through its gateway; a second call for a sent one does nothing.
+    """Send one notification through its gateway, at most once at a time, and record how it went.
 
-    A gateway failure is recorded on the row (committed) and then raised, so that the worker retries.
+    The row is claimed with a conditional update and the gateway is called outside any transaction, so a
+    slow gateway holds no lock. A failure is recorded by its kind only (gateway messages may quote the
+    recipient) and left for ``redeliver_notifications``; a sent one is never sent again.
     """
-    failure: Exception | None = None
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id)
-        if notification.status == NotificationStatus.SENT:
-            return notification
-        notification.attempts += 1
-        try:
-            reference = sms_gateway().send(
-                phone=notification.recipient,
-                body=notification.body,
-                idempotency_key=notification.idempotency_key,
-            )
-        except Exception as exc:  # a gateway may fail in any way; record it and let the worker retry
-            failure = exc
-            notification.status = NotificationStatus.FAILED
-            notification.last_error = repr(exc)[:2000]
-            notification.save(update_fields=["attempts", "status", "last_error"])
-        else:
-            notification.status = NotificationStatus.SENT
-            notification.sent_at = timezone.now()
-            notification.gateway_reference = reference
-            notification.save(update_fields=["attempts", "status", "sent_at", "gateway_reference"])
-    if failure is not None:
-        raise failure
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED]
+    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    notification = Notification.objects.get(pk=notification_id)
+    if not claimed:
+        return notification
+    try:
+        reference = sms_gateway().send(
+            phone=notification.recipient, body=notification.body, idempotency_key=notification.idempotency_key
+        )
+    except Exception as exc:  # any gateway failure: record it and leave the message for redelivery
+        notification.status = NotificationStatus.FAILED
+        notification.last_error = type(exc).__name__
+        notification.save(update_fields=["status", "last_error"])
+        logger.warning("notification %s not delivered: %s", notification_id, type(exc).__name__)
+        return notification
+    notification.status = NotificationStatus.SENT
+    notification.sent_at = timezone.now()
+    notification.gateway_reference = reference
+    notification.save(update_fields=["status", "sent_at", "gateway_reference"])
     return notification
+
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def redeliver_notifications(*, stale_after: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Queue again the notifications that failed, or whose sender stopped mid-way; returns how many.
+
+    A message is tried at most MAX_DELIVERY_ATTEMPTS times; gateways deduplicate by the idempotency key.
+    """
+    from linli.core.tasks import deliver_notification as deliver_task
+
+    Notification.objects.filter(
+        status=NotificationStatus.SENDING, claimed_at__lt=timezone.now() - stale_after
+    ).update(status=NotificationStatus.FAILED, last_error="stale")
+    due = list(
+        Notification.objects.filter(
+            status=NotificationStatus.FAILED, attempts__lt=MAX_DELIVERY_ATTEMPTS
+        ).values_list("pk", flat=True)
+    )
+    for notification_id in due:
+        deliver_task.enqueue(notification_id=notification_id)
+    return len(due)
 
 
 def seed_calendar_from_package() -> int:

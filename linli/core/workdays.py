@@ -17,11 +17,16 @@ def is_workday(day: date, overrides: Overrides) -> bool:
     return day.weekday() < 5
 
 
-def add_workdays(start: date, days: int, overrides: Overrides) -> date:
+class CalendarNotPublished(ValueError):
+    """The count ran past the last year whose official calendar is known (it is published each winter)."""
+
+
+def add_workdays(start: date, days: int, overrides: Overrides, *, covered_until: date | None = None) -> date:
     """The date that is ``days`` working days after ``start`` (the start day itself is not counted).
 
     This is how an SLA of N working days is read: an application made on any day is due at the end
-    of the N-th working day after it.
+    of the N-th working day after it. With ``covered_until``, counting past that date raises
+    CalendarNotPublished instead of guessing that next year's holidays fall on no weekday.
     """
     if days < 0:
         raise ValueError("days must not be negative")
@@ -29,6 +34,8 @@ def add_workdays(start: date, days: int, overrides: Overrides) -> date:
     remaining = days
     while remaining:
         current += timedelta(days=1)
+        if covered_until is not None and current > covered_until:
+            raise CalendarNotPublished(f"the working-day calendar ends on {covered_until.isoformat()}")
         if is_workday(current, overrides):
             remaining -= 1
     return current

@@ -36,18 +36,57 @@ def test_delivery_is_enqueued_only_after_commit():
 
 
 class FailingGateway:
-    def send(self, **kwargs):
-        raise ConnectionError("gateway down")
+    def send(self, *, phone, body, idempotency_key):
+        raise ConnectionError(f"gateway down while sending to {phone}")
 
 
 @pytest.mark.django_db
-def test_a_gateway_failure_is_recorded_and_raised_for_a_retry(settings):
+def test_a_gateway_failure_is_recorded_without_personal_data_and_redelivered(settings):
+    from linli.core.services import redeliver_notifications
+
     settings.LINLI_SMS_GATEWAY = "linli.core.tests.test_outbox.FailingGateway"
     notification = queue_sms(phone="13812345678", body="c", purpose="test", idempotency_key="k3")
 
-    with pytest.raises(ConnectionError):
-        deliver_notification(notification_id=notification.pk)
+    deliver_notification(notification_id=notification.pk)
 
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED
-    assert "gateway down" in notification.last_error
+    assert notification.last_error == "ConnectionError"
+    settings.LINLI_SMS_GATEWAY = "linli.core.gateways.LocalSmsGateway"
+    assert redeliver_notifications() == 1
+    deliver_notification(notification_id=notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 2
+
+
+@pytest.mark.django_db
+def test_a_message_is_given_up_after_five_attempts(settings):
+    from linli.core.services import redeliver_notifications
+
+    settings.LINLI_SMS_GATEWAY = "linli.core.tests.test_outbox.FailingGateway"
+    notification = queue_sms(phone="13812345678", body="d", purpose="test", idempotency_key="k4")
+    for _ in range(5):
+        deliver_notification(notification_id=notification.pk)
+
+    assert redeliver_notifications() == 0
+    notification.refresh_from_db()
+    assert notification.attempts == 5
+
+
+@pytest.mark.django_db
+def test_a_sender_that_stopped_half_way_is_picked_up_again():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.core.services import redeliver_notifications
+
+    notification = queue_sms(phone="13812345678", body="e", purpose="test", idempotency_key="k5")
+    Notification.objects.filter(pk=notification.pk).update(
+        status="sending", attempts=1, claimed_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    assert redeliver_notifications() == 1
+    deliver_notification(notification_id=notification.pk)
+    assert Notification.objects.get(pk=notification.pk).status == NotificationStatus.SENT

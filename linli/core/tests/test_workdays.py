@@ -55,3 +55,26 @@ def test_an_administrator_edit_survives_reseeding(db, django_user_model):
     seed_calendar_from_package()
 
     assert calendar_overrides()[dt.date(2026, 2, 28)] is False
+
+
+def test_counting_past_the_published_calendar_is_refused_not_guessed(overrides):
+    from linli.core.selectors import calendar_covered_until
+    from linli.core.workdays import CalendarNotPublished
+
+    covered = calendar_covered_until()
+    assert covered is not None and covered.month == 12 and covered.day == 31
+
+    with pytest.raises(CalendarNotPublished):
+        add_workdays(covered - dt.timedelta(days=2), 5, overrides, covered_until=covered)
+    assert add_workdays(dt.date(covered.year, 6, 1), 5, overrides, covered_until=covered).year == covered.year
+
+
+def test_an_administrator_extends_the_calendar_into_the_next_year(db, django_user_model):
+    from linli.core.selectors import calendar_covered_until
+
+    admin = django_user_model.objects.create(username="admin2")
+    covered = calendar_covered_until()
+    assert covered is not None
+    set_calendar_day(actor=admin, date=dt.date(covered.year + 1, 1, 1), is_workday=False, name="元旦")
+
+    assert calendar_covered_until() == dt.date(covered.year + 1, 12, 31)
