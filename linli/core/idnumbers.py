@@ -21,6 +21,11 @@ class IdNumber:
     legacy: bool  # a 15-digit number issued before 1999 (YYMMDD, no check character)
 
 
+def _digits(text: str) -> bool:
+    # str.isdigit() also accepts other scripts' digits (e.g. Devanagari), which would index differently.
+    return bool(text) and all("0" <= c <= "9" for c in text)
+
+
 def check_character(first17: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
@@ -43,7 +48,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     text = squeeze(raw).upper()
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar date, compared with birth dates
     if len(text) == 18:
-        if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+        if not _digits(text[:17]) or not (_digits(text[17]) or text[17] == "X"):
             raise DomainError(
                 "id_bad_characters",
                 _("An ID number has 17 digits followed by a digit or X."),
@@ -63,7 +68,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         sex = "male" if int(text[16]) % 2 else "female"
         return IdNumber(number=text, birth_date=birth, sex=sex, legacy=False)
     if len(text) == 15:
-        if not text.isdigit():
+        if not _digits(text):
             raise DomainError(
                 "id_bad_characters", _("A 15-digit ID number has digits only."), field="id_number"
             )
@@ -84,11 +89,15 @@ def upgrade_legacy(number15: str) -> str:
 
 def looks_like_id_number(text: str) -> bool:
     compact = squeeze(text).upper()
-    return len(compact) in (15, 18) and compact[:15].isdigit()
+    return len(compact) in (15, 18) and _digits(compact[:15])
 
 
 def mask_id_number(number: str) -> str:
-    """Show the first 3 and last 4 characters only."""
+    """Show the province and the check character only: ``11***************X``.
+
+    The birth date is shown in clear beside the number and the county is usually the district's own, so a
+    mask that kept the sequence digits (the common "first 3, last 4") would give the whole number away.
+    """
     if len(number) < 8:
         return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    return number[:2] + "*" * (len(number) - 3) + number[-1:]

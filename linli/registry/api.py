@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
 
 from linli.accounts.access import has_capability
 from linli.accounts.roles import Capability
@@ -14,10 +15,19 @@ from linli.core.idnumbers import mask_id_number
 from linli.core.phones import mask_phone
 from linli.registry import selectors, services
 from linli.registry.access import access_building, access_household, access_resident
-from linli.registry.choices import HukouStatus, Relation, ResidenceStatus
+from linli.registry.choices import ETHNICITIES, HukouStatus, Relation, ResidenceStatus
 from linli.registry.models import Household, Resident
 
 router = Router(tags=["registry"])
+
+# GB/T 3304 codes of the 56 ethnic groups, "01" to "56".
+ETHNICITY_CODES = frozenset(code for code, _ in ETHNICITIES)
+
+
+def _known_ethnicity(value: str | None) -> str | None:
+    if value is not None and value not in ETHNICITY_CODES:
+        raise ValueError("not an ethnic group code of GB/T 3304 (01 to 56)")
+    return value
 
 
 class TagOut(Schema):
@@ -52,7 +62,9 @@ class ResidentFields(Schema):
     id_number: str = Field("", max_length=24)
     phone: str = Field("", max_length=20)
     hukou_status: HukouStatus = HukouStatus.REGISTERED
-    ethnicity: str = Field("01", pattern=r"^[0-5][0-9]$")
+    ethnicity: str = "01"
+
+    _ethnicity = field_validator("ethnicity")(_known_ethnicity)
     residence_status: ResidenceStatus = ResidenceStatus.LIVING_HERE
 
 
@@ -66,7 +78,9 @@ class ResidentPatch(Schema):
     id_number: str | None = Field(None, max_length=24)
     phone: str | None = Field(None, max_length=20)
     hukou_status: HukouStatus | None = None
-    ethnicity: str | None = Field(None, pattern=r"^[0-5][0-9]$")
+    ethnicity: str | None = None
+
+    _ethnicity = field_validator("ethnicity")(_known_ethnicity)
     residence_status: ResidenceStatus | None = None
 
 
@@ -132,7 +146,7 @@ def household_out(household: Household) -> dict[str, Any]:
         "room": household.room,
         "head_id": household.head_id,
         "grid_code": household.area.code,
-        "member_ids": list(household.members.order_by("id").values_list("id", flat=True)),
+        "member_ids": sorted(member.pk for member in household.members.all()),
     }
 
 
@@ -193,6 +207,7 @@ def list_households(request: HttpRequest, offset: int = 0, limit: int = 50) -> l
     households = (
         selectors.households_in_scope(user=request.user)
         .select_related("area", "building")
+        .prefetch_related("members")
         .order_by("id")[max(offset, 0) : max(offset, 0) + max(1, min(limit, 200))]
     )
     return [household_out(h) for h in households]

@@ -36,10 +36,16 @@ class MemberForm(ResidentFieldsForm):
 class ResidentEditForm(MemberForm):
     """The head's relation is changed by choosing another head on the household page."""
 
-    def __init__(self, *args: Any, is_head: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, is_head: bool, masked: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if is_head:
             del self.fields["relation_to_head"]
+        for name, shown in masked.items():
+            if shown:
+                self.fields[name].widget.attrs["placeholder"] = shown
+                self.fields[name].help_text = _(
+                    "Shown masked. Leave blank to keep it; type a new one to change it."
+                )
 
 
 class HouseholdForm(ResidentFieldsForm):

@@ -135,14 +135,17 @@ def register_resident(
     _apply_phone(resident, phone)
     with transaction.atomic():
         _ensure_id_unique(resident)
-        if relation_to_head == Relation.HEAD and household.head_id is not None:
-            raise DomainError(
-                "household_has_head", _("This household already has a head."), field="relation_to_head"
-            )
+        if relation_to_head == Relation.HEAD:
+            # Locked, so that two registrations of a head cannot both find the household without one.
+            locked = Household.objects.select_for_update().get(pk=household.pk)
+            if locked.head_id is not None:
+                raise DomainError(
+                    "household_has_head", _("This household already has a head."), field="relation_to_head"
+                )
         _save_resident(resident)
         if relation_to_head == Relation.HEAD:
+            Household.objects.filter(pk=household.pk).update(head=resident)
             household.head = resident
-            household.save(update_fields=["head"])
         recorded = [f for f in TRACKED_FIELDS if getattr(resident, f if f != "household" else "household_id")]
         _record_provenance(resident, recorded, source=source, actor=actor)
         record_audit_event(

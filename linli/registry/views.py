@@ -31,6 +31,7 @@ from linli.registry.forms import (
 )
 
 RESIDENT_FIELDS = ("name", "id_number", "phone", "hukou_status", "ethnicity", "residence_status")
+PERSONAL = services.PERSONAL_FIELDS
 
 
 def _attach_error(form: Any, error: DomainError) -> None:
@@ -72,6 +73,12 @@ def resident_search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -98,7 +105,7 @@ def resident_export(request: HttpRequest) -> HttpResponseBase:
         for r in residents:
             yield writer.writerow(
                 [
-                    r.name,
+                    _cell(r.name),
                     r.get_sex_display(),
                     r.birth_date or "",
                     mask_id_number(r.id_number) if r.id_number else "",
@@ -132,12 +139,26 @@ def resident_page(request: HttpRequest, resident_id: int) -> HttpResponse:
 @staff_required(Capability.EDIT_RESIDENTS)
 def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = access_resident(request.user, resident_id, capability=Capability.EDIT_RESIDENTS)
-    initial = {name: getattr(resident, name) for name in (*RESIDENT_FIELDS, "relation_to_head")}
+    # Personal fields are never sent back in clear: they show masked, and left blank they stay as they are.
+    initial = {
+        name: getattr(resident, name)
+        for name in (*RESIDENT_FIELDS, "relation_to_head")
+        if name not in PERSONAL
+    }
     is_head = resident.household is not None and resident.household.head_id == resident.pk
-    form = ResidentEditForm(request.POST or None, initial=initial, is_head=is_head)
+    form = ResidentEditForm(
+        request.POST or None,
+        initial=initial,
+        is_head=is_head,
+        masked={
+            "id_number": mask_id_number(resident.id_number) if resident.id_number else "",
+            "phone": mask_phone(resident.phone) if resident.phone else "",
+        },
+    )
     if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if not (k in PERSONAL and not v.strip())}
         try:
-            services.update_resident(actor=request.user, resident=resident, changes=form.cleaned_data)
+            services.update_resident(actor=request.user, resident=resident, changes=changes)
         except DomainError as error:
             _attach_error(form, error)
         else:

@@ -85,4 +85,11 @@ def test_malformed_numbers_are_rejected(raw):
 
 
 def test_mask_shows_only_the_ends():
-    assert mask_id_number("11010519491231002X") == "110***********002X"
+    assert mask_id_number("11010519491231002X") == "11***************X"
+
+
+def test_digits_of_other_scripts_are_refused():
+    # NFKC does not fold Devanagari digits; accepting them would index one person under two keys.
+    with pytest.raises(DomainError) as caught:
+        parse_id_number("३६०४२६१९९१०१०१००७1")
+    assert caught.value.code == "id_bad_characters"

@@ -32,7 +32,7 @@ def test_search_returns_masked_personal_data(api, household):
     [row] = api.get("/api/v1/residents?q=王").json()
 
     assert row["name"] == "王建国"
-    assert row["id_number_masked"] == "110***********002X"
+    assert row["id_number_masked"] == "11***************X"
     assert "id_number" not in row and "phone" not in row
 
 
@@ -84,3 +84,24 @@ def test_openapi_document_lists_the_registry_routes(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
 
     assert {"/api/v1/residents", "/api/v1/residents/{resident_id}", "/api/v1/households"} <= set(paths)
+
+
+def test_an_unknown_ethnicity_code_is_refused(api, household):
+    response = api.send(
+        "post", "/api/v1/residents", {"household_id": household.pk, "name": "李四", "ethnicity": "59"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "ethnicity"
+
+
+def test_listing_households_costs_the_same_queries_for_more_households(
+    api, grid_a, django_assert_max_num_queries
+):
+    for _ in range(15):
+        household = HouseholdFactory(building__area=grid_a, area=grid_a)
+        ResidentFactory(household=household, area=grid_a)
+
+    with django_assert_max_num_queries(8):
+        rows = api.get("/api/v1/households?limit=200").json()
+    assert len(rows) == 15 and all(len(r["member_ids"]) == 1 for r in rows)

@@ -197,6 +197,10 @@ def test_audit_events_cannot_be_edited_or_deleted(household, worker_a):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+    with pytest.raises(ValueError, match="append-only"):
+        AuditEvent.objects.filter(pk=event.pk).update(reason="edited")
+    with pytest.raises(ValueError, match="append-only"):
+        AuditEvent.objects.all().delete()
 
 
 def test_an_update_cannot_make_a_second_head(household, worker_a):
