@@ -72,14 +72,14 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'linli.sqlite3'}")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        # A server database keeps connections for a minute: opening one costs more than a registry lookup.
-        conn_max_age=env_int("LINLI_DB_CONN_MAX_AGE", 0 if DATABASE_URL.startswith("sqlite") else 60),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("LINLI_DB_POOL", True):
+    # Under ASGI every request runs its sync code in a fresh thread, so per-thread persistent connections
+    # would pile up; a pool shared by the process keeps connections open instead (opening one costs more
+    # than a registry lookup).
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": env_int("LINLI_DB_POOL_MAX", 10), "timeout": 10},
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the task worker writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -128,10 +128,11 @@ def _name_prefix_search(residents: QuerySet[Resident], prefix: str) -> QuerySet[
     depends on the page, not on how common the prefix is (王 is 7% of a district):
 
     - SQLite cannot serve ``LIKE 'x%'`` from an index on a case-sensitive (binary) column, so the prefix is
-      the range ``prefix <= name < next``, which ``resident_name`` (name, id) serves in code point order.
+      the range ``prefix <= name < next``, which ``resident_name_scope`` (name, id, area) serves in code
+      point order, checking the area from the index entry.
     - PostgreSQL serves ``LIKE 'x%'`` and the order from ``registry_resident_name_c`` (name in the "C"
       collation, id; migration 0003). Ordering in the column's own collation instead cannot use that index,
-      and for a common prefix the planner then walks ``resident_name`` from its start.
+      and for a common prefix the planner then walks ``resident_name_scope`` from its start.
 
     Code point order is SQLite's order, and PostgreSQL's under a C or C.UTF-8 database collation.
     """
