@@ -36,12 +36,6 @@ def has_capability(user: Any, capability: Capability, area_code: str | None = No
     return any(area_code.startswith(p) for p in prefixes)
 
 
-def roles_of(user: Any) -> set[Role]:
-    if not user.is_authenticated or getattr(user, "kind", None) != "staff":
-        return set()
-    return {Role(r) for r in user.memberships.values_list("role", flat=True)}
-
-
 def second_factor_ok(request: HttpRequest) -> bool:
     """Staff sessions need a verified TOTP; demo accounts may skip it only where the setting allows."""
     user: Any = request.user

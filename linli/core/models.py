@@ -71,9 +71,6 @@ class Area(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def contains(self, code: str) -> bool:
-        return code.startswith(self.code)
-
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     """Bulk updates and deletes would edit history behind the model's back."""

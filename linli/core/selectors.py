@@ -2,9 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
-
-from linli.core.models import Area, CalendarDay, LocalSmsMessage
+from linli.core.models import CalendarDay, LocalSmsMessage
 from linli.core.workdays import Overrides
 
 
@@ -22,16 +20,6 @@ def calendar_covered_until() -> dt.date | None:
     """The last day of the last year the official calendar has entries for (None when it is empty)."""
     last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
     return dt.date(last.year, 12, 31) if last else None
-
-
-def areas_within(*, prefixes: list[str]) -> QuerySet[Area]:
-    """Areas whose code starts with one of the prefixes (a user's scope)."""
-    if not prefixes:
-        return Area.objects.none()
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(code__startswith=prefix)
-    return Area.objects.filter(condition)
 
 
 def recent_local_sms(*, limit: int = 100) -> list[LocalSmsMessage]:

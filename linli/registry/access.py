@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from linli.accounts.access import scope_prefixes
@@ -21,57 +21,41 @@ def area_condition(user: Any, capability: Capability, *, field: str = "area__cod
     return condition
 
 
+def _get_in_scope[M: Model](
+    queryset: QuerySet[M], user: Any, capability: Capability, pk: int, *, field: str = "area__code"
+) -> M:
+    # Missing and out of scope answer alike, so a 404 reveals nothing about other areas.
+    condition = area_condition(user, capability, field=field)
+    found = queryset.filter(condition, pk=pk).first() if condition is not None else None
+    if found is None:
+        raise Http404
+    return found
+
+
 def access_resident(
     user: Any, resident_id: int, *, capability: Capability = Capability.VIEW_RESIDENTS
 ) -> Resident:
     """The resident if the user holds ``capability`` over the resident's area, else Http404."""
-    condition = area_condition(user, capability)
-    if condition is None:
-        raise Http404
-    resident = (
-        Resident.objects.select_related("area", "household__building")
-        .filter(condition, pk=resident_id)
-        .first()
-    )
-    if resident is None:
-        raise Http404
-    return resident
+    queryset = Resident.objects.select_related("area", "household__building")
+    return _get_in_scope(queryset, user, capability, resident_id)
 
 
 def access_household(
     user: Any, household_id: int, *, capability: Capability = Capability.VIEW_RESIDENTS
 ) -> Household:
     """The household if the user holds ``capability`` over its area, else Http404."""
-    condition = area_condition(user, capability)
-    if condition is None:
-        raise Http404
-    household = (
-        Household.objects.select_related("area", "building", "head")
-        .filter(condition, pk=household_id)
-        .first()
-    )
-    if household is None:
-        raise Http404
-    return household
+    queryset = Household.objects.select_related("area", "building", "head")
+    return _get_in_scope(queryset, user, capability, household_id)
 
 
 def access_building(
     user: Any, building_id: int, *, capability: Capability = Capability.EDIT_RESIDENTS
 ) -> Building:
-    condition = area_condition(user, capability)
-    if condition is None:
-        raise Http404
-    building = Building.objects.select_related("area").filter(condition, pk=building_id).first()
-    if building is None:
-        raise Http404
-    return building
+    """The building if the user holds ``capability`` over its grid, else Http404."""
+    return _get_in_scope(Building.objects.select_related("area"), user, capability, building_id)
 
 
 def access_tag(user: Any, tag_id: int, *, capability: Capability = Capability.MANAGE_TAGS) -> TagAssignment:
-    condition = area_condition(user, capability, field="resident__area__code")
-    if condition is None:
-        raise Http404
-    assignment = TagAssignment.objects.select_related("resident__area").filter(condition, pk=tag_id).first()
-    if assignment is None:
-        raise Http404
-    return assignment
+    """The tag if the user holds ``capability`` over its resident's area, else Http404."""
+    queryset = TagAssignment.objects.select_related("resident__area")
+    return _get_in_scope(queryset, user, capability, tag_id, field="resident__area__code")

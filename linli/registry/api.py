@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
@@ -152,8 +152,6 @@ def household_out(household: Household) -> dict[str, Any]:
 
 def _require(request: HttpRequest, capability: Capability) -> None:
     if not has_capability(request.user, capability):
-        from django.http import Http404
-
         raise Http404
 
 

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.access import scope_prefixes
 from linli.accounts.roles import Capability
 from linli.core.errors import DomainError
 from linli.core.idnumbers import looks_like_id_number, parse_id_number
@@ -27,31 +28,30 @@ if TYPE_CHECKING:
     from django.db.models import Field
 
 
+def _in_scope[M: Model](queryset: QuerySet[M], user: Any, capability: Capability) -> QuerySet[M]:
+    condition = area_condition(user, capability)
+    return queryset.filter(condition) if condition is not None else queryset.none()
+
+
 def residents_in_scope(
     *, user: Any, capability: Capability = Capability.VIEW_RESIDENTS
 ) -> QuerySet[Resident]:
-    condition = area_condition(user, capability)
-    if condition is None:
-        return Resident.objects.none()
-    return Resident.objects.filter(condition)
+    """Residents in the areas where the user holds ``capability``."""
+    return _in_scope(Resident.objects.all(), user, capability)
 
 
 def households_in_scope(
     *, user: Any, capability: Capability = Capability.VIEW_RESIDENTS
 ) -> QuerySet[Household]:
-    condition = area_condition(user, capability)
-    if condition is None:
-        return Household.objects.none()
-    return Household.objects.filter(condition)
+    """Households in the areas where the user holds ``capability``."""
+    return _in_scope(Household.objects.all(), user, capability)
 
 
 def buildings_in_scope(
     *, user: Any, capability: Capability = Capability.EDIT_RESIDENTS
 ) -> QuerySet[Building]:
-    condition = area_condition(user, capability)
-    if condition is None:
-        return Building.objects.none()
-    return Building.objects.filter(condition).select_related("area")
+    """Buildings in the grids where the user holds ``capability`` (where households may be registered)."""
+    return _in_scope(Building.objects.select_related("area"), user, capability)
 
 
 def active_tags_prefetch(today: dt.date | None = None) -> "Prefetch[Any]":
@@ -215,8 +215,6 @@ def area_counts(*, user: Any, today: dt.date | None = None) -> AreaCounts:
         .values_list("tag", "n")
     )
     tags = [(value, str(label), tag_rows.get(value, 0)) for value, label in Tag.choices]
-    from linli.accounts.access import scope_prefixes
-
     prefixes = scope_prefixes(user, Capability.VIEW_RESIDENTS)
     top = Area.objects.filter(code__in=prefixes).first() if len(prefixes) == 1 else None
     children: list[tuple[Area, int]] = []
