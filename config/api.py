@@ -7,7 +7,10 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from linli.accounts.api import StaffTokenAuth
 from linli.core.errors import DomainError
+from linli.intake.api import router as intake_router
 from linli.registry.api import router as registry_router
+from linli.reports.api import router as reports_router
+from linli.sharing.api import router as sharing_router
 
 api = NinjaAPI(
     title="Linli API",
@@ -19,6 +22,10 @@ api = NinjaAPI(
     ),
 )
 api.add_router("/", registry_router)
+api.add_router("/intake", intake_router)
+api.add_router("/ledgers", reports_router)
+# Department clients authenticate with their own tokens on these routes (see linli.sharing.api).
+api.add_router("/sharing", sharing_router)
 
 
 @api.exception_handler(DomainError)

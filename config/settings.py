@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.registry",
+    "linli.intake",
+    "linli.reports",
+    "linli.sharing",
     "linli.demo",
 ]
 

@@ -21,20 +21,71 @@ class Capability(models.TextChoices):
     REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal ID numbers and phones")
     EXPORT_RESIDENTS = "export_residents", _("Export resident lists")
     READ_OUTBOX = "read_outbox", _("Read the SMS outbox")
+    IMPORT_DATA = "import_data", _("Import department spreadsheets")
+    REVIEW_MATCHES = "review_matches", _("Review possible duplicates, merge and undo merges")
+    VIEW_LEDGERS = "view_ledgers", _("View ledgers")
+    EXPORT_LEDGERS = "export_ledgers", _("Export ledgers")
+    MANAGE_LEDGER_TEMPLATES = "manage_ledger_templates", _("Manage ledger templates")
+    REQUEST_GRANTS = "request_grants", _("Request data-sharing grants for a department")
+    MANAGE_SHARING = "manage_sharing", _("Approve and revoke data-sharing grants, manage department clients")
+    VIEW_ACCESS_LOG = "view_access_log", _("Read the data-sharing access log")
 
 
 C = Capability
 # Department officers read data through the sharing API and exports granted to them, not the registry screens.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.GRID_WORKER: frozenset({C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS}),
+    Role.GRID_WORKER: frozenset({C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.VIEW_LEDGERS}),
     Role.COMMUNITY_WORKER: frozenset(
-        {C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.REVEAL_PERSONAL_DATA, C.EXPORT_RESIDENTS}
+        {
+            C.VIEW_RESIDENTS,
+            C.EDIT_RESIDENTS,
+            C.MANAGE_TAGS,
+            C.REVEAL_PERSONAL_DATA,
+            C.EXPORT_RESIDENTS,
+            C.IMPORT_DATA,
+            C.REVIEW_MATCHES,
+            C.VIEW_LEDGERS,
+            C.EXPORT_LEDGERS,
+        }
     ),
     Role.COMMUNITY_DIRECTOR: frozenset(
-        {C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.REVEAL_PERSONAL_DATA, C.EXPORT_RESIDENTS}
+        {
+            C.VIEW_RESIDENTS,
+            C.EDIT_RESIDENTS,
+            C.MANAGE_TAGS,
+            C.REVEAL_PERSONAL_DATA,
+            C.EXPORT_RESIDENTS,
+            C.IMPORT_DATA,
+            C.REVIEW_MATCHES,
+            C.VIEW_LEDGERS,
+            C.EXPORT_LEDGERS,
+        }
     ),
-    Role.STREET_OFFICER: frozenset({C.VIEW_RESIDENTS, C.REVEAL_PERSONAL_DATA, C.EXPORT_RESIDENTS}),
-    Role.DISTRICT_OFFICER: frozenset({C.VIEW_RESIDENTS, C.EXPORT_RESIDENTS}),
-    Role.DEPARTMENT_OFFICER: frozenset(),
+    Role.STREET_OFFICER: frozenset(
+        {
+            C.VIEW_RESIDENTS,
+            C.REVEAL_PERSONAL_DATA,
+            C.EXPORT_RESIDENTS,
+            C.IMPORT_DATA,
+            C.REVIEW_MATCHES,
+            C.VIEW_LEDGERS,
+            C.EXPORT_LEDGERS,
+        }
+    ),
+    # District officers bring in departments' files for the whole district, own the ledger templates and
+    # approve what each department may read.
+    Role.DISTRICT_OFFICER: frozenset(
+        {
+            C.VIEW_RESIDENTS,
+            C.EXPORT_RESIDENTS,
+            C.IMPORT_DATA,
+            C.VIEW_LEDGERS,
+            C.EXPORT_LEDGERS,
+            C.MANAGE_LEDGER_TEMPLATES,
+            C.MANAGE_SHARING,
+            C.VIEW_ACCESS_LOG,
+        }
+    ),
+    Role.DEPARTMENT_OFFICER: frozenset({C.REQUEST_GRANTS}),
     Role.ADMINISTRATOR: frozenset(Capability),
 }

@@ -22,15 +22,22 @@ from linli.core.phones import normalize_mobile
 from linli.core.phones import phone_blind_index as phone_index
 from linli.core.services import record_audit_event
 from linli.registry.choices import ETHNICITIES, TAG_LEVELS, HukouStatus, Relation, ResidenceStatus, Sex, Tag
-from linli.registry.models import Building, FieldProvenance, Household, Resident, TagAssignment
-from linli.registry.services import TRACKED_FIELDS, id_number_index
+from linli.registry.models import (
+    Building,
+    FieldProvenance,
+    Household,
+    Resident,
+    ResidentChange,
+    TagAssignment,
+)
+from linli.registry.services import TRACKED_FIELDS, field_text, id_number_index
 
 # Households written per round trip group; each group's residents, provenance and tags follow it, which
 # keeps memory flat however large the input is.
 HOUSEHOLD_BATCH = 2000
 INSERT_BATCH = 1000
-# Provenance rows per INSERT statement: 5 parameters each, well below every backend's limit.
-PROVENANCE_BATCH = 150
+# Provenance rows per INSERT statement: 8 parameters each, well below every backend's limit.
+PROVENANCE_BATCH = 100
 # Existing ID numbers are looked up this many at a time (below SQLite's variable limit).
 LOOKUP_BATCH = 500
 
@@ -290,7 +297,7 @@ def _create_buildings(households: Sequence[HouseholdSpec]) -> tuple[dict[Buildin
     return new, len(new)
 
 
-def _insert_provenance(rows: list[tuple[int, str]], *, source: str, recorded_by: Any) -> None:
+def _insert_provenance(rows: list[tuple[int, str, str]], *, source: str, recorded_by: Any) -> None:
     """Append provenance rows (resident id, field) with plain multi-row INSERTs.
 
     There are eight per resident; building a model instance and compiling each value through the ORM
@@ -299,18 +306,28 @@ def _insert_provenance(rows: list[tuple[int, str]], *, source: str, recorded_by:
     connection = connections[router.db_for_write(FieldProvenance)]
     quote = connection.ops.quote_name
     meta = FieldProvenance._meta
-    names = ("resident", "field", "source", "recorded_at", "recorded_by")
+    names = ("resident", "field", "value", "source", "source_ref", "applied", "recorded_at", "recorded_by")
     column_of = {field.name: field.column for field in meta.concrete_fields if field.column}
     columns = ", ".join(quote(column_of[name]) for name in names)
     recorded_at = meta.get_field("recorded_at").get_db_prep_save(timezone.now(), connection)
     recorded_by_id = recorded_by.pk if recorded_by is not None else None
+    value_field = meta.get_field("value")
     with connection.cursor() as cursor:
         for start in range(0, len(rows), PROVENANCE_BATCH):
             batch = rows[start : start + PROVENANCE_BATCH]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
             params: list[Any] = []
-            for resident_id, field_name in batch:
-                params += (resident_id, field_name, source, recorded_at, recorded_by_id)
+            for resident_id, field_name, value in batch:
+                params += (
+                    resident_id,
+                    field_name,
+                    value_field.get_db_prep_save(value, connection),
+                    source,
+                    "",
+                    True,
+                    recorded_at,
+                    recorded_by_id,
+                )
             cursor.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - names from the model
                 params,
@@ -366,14 +383,28 @@ def _write_group(
     ]
     Household.objects.filter(pk__in=[h.pk for h in households]).update(head_id=Subquery(head))
 
-    provenance: list[tuple[int, str]] = []
+    provenance: list[tuple[int, str, str]] = []
     tags: list[TagAssignment] = []
+    changes: list[ResidentChange] = []
+    area_codes = dict(Area.objects.filter(pk__in={r.area_id for r in residents}).values_list("pk", "code"))
+    now = timezone.now()
     checked_members = (member for members in checked for member in members)
     for resident, member in zip(residents, checked_members, strict=True):
         # The same fields register_resident records: those that hold a value.
         for name in TRACKED_FIELDS:
-            if getattr(resident, "household_id" if name == "household" else name):
-                provenance.append((resident.pk, name))
+            value = field_text(resident, name)
+            if value:
+                provenance.append((resident.pk, name, value))
+        changes.append(
+            ResidentChange(
+                resident=resident,
+                area_code=area_codes[resident.area_id],
+                field="created",
+                value="",
+                source=source,
+                changed_at=now,
+            )
+        )
         for tag in member.spec.tags:
             tags.append(
                 TagAssignment(
@@ -387,6 +418,7 @@ def _write_group(
                 )
             )
     _insert_provenance(provenance, source=source, recorded_by=recorded_by)
+    ResidentChange.objects.bulk_create(changes, batch_size=INSERT_BATCH)
     TagAssignment.objects.bulk_create(tags, batch_size=INSERT_BATCH)
     return households, len(residents), len(tags)
 

@@ -2,6 +2,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -87,6 +88,17 @@ class Resident(models.Model):
         choices=ResidenceStatus.choices,
         default=ResidenceStatus.LIVING_HERE,
     )
+    # The address as a source reported it; people brought in by an import have no household yet.
+    address = EncryptedTextField(_("reported address"), context="resident.address", blank=True)
+    # A record found to be the same person as another: kept for its history, no longer a person of its own.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -166,14 +178,23 @@ class TagAssignment(models.Model):
 
 
 class FieldProvenance(models.Model):
-    """Where a value of a golden-record field came from and when: one row per recorded value, appended."""
+    """Where a value of a golden-record field came from and when: one row per recorded value, appended.
+
+    A source's value that the golden record did not take stays here as an alternative a worker can choose.
+    """
 
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="provenance", verbose_name=_("resident")
     )
     field = models.CharField(_("field"), max_length=32)
     source = models.CharField(_("source"), max_length=64)
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The value as the source gave it, in the field's text form; encrypted, as it may be an ID number.
+    value = EncryptedTextField(_("value"), context="provenance.value", blank=True)
+    # Where in the source: an import row ("import:<batch>:<row>"), a merge, a worker's choice.
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    # Whether the golden record took this value when it was recorded.
+    applied = models.BooleanField(_("applied"), default=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -193,3 +214,65 @@ class FieldProvenance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} ← {self.source}"
+
+
+class ResidentChange(models.Model):
+    """One change of one golden-record field, appended: the cursor of the departments' change feed.
+
+    ``field`` is a golden-record field name, ``tag:<tag>`` for a tag (value: its level or "1"; "" when it
+    ended), or ``merged_into`` (value: the surviving resident's id).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="changes", verbose_name=_("resident")
+    )
+    # The resident's area code when the change happened; the feed filters it by a grant's area prefix.
+    area_code = models.CharField(_("area code"), max_length=15)
+    field = models.CharField(_("field"), max_length=40)
+    value = EncryptedTextField(_("value"), context="resident_change.value", blank=True)
+    source = models.CharField(_("source"), max_length=64)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("resident change")
+        verbose_name_plural = _("resident changes")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["area_code", "id"], name="change_area_cursor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}.{self.field}"
+
+
+class ResidentMerge(models.Model):
+    """Two records found to be one person: what moved, so the merge can be undone. Appended, never edited."""
+
+    survivor = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="merges_in", verbose_name=_("kept record")
+    )
+    absorbed = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="merges_out", verbose_name=_("merged record")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    # Ids of provenance rows and tags moved to the survivor, and the survivor's fields filled from the
+    # absorbed record with their values before: all an undo needs.
+    moved = models.JSONField(_("what moved"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undo_reason = models.CharField(_("reason for undoing"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.survivor_id}"

@@ -36,8 +36,8 @@ def _in_scope[M: Model](queryset: QuerySet[M], user: Any, capability: Capability
 def residents_in_scope(
     *, user: Any, capability: Capability = Capability.VIEW_RESIDENTS
 ) -> QuerySet[Resident]:
-    """Residents in the areas where the user holds ``capability``."""
-    return _in_scope(Resident.objects.all(), user, capability)
+    """Residents in the areas where the user holds ``capability``; a merged record is no longer a person."""
+    return _in_scope(Resident.objects.filter(merged_into__isnull=True), user, capability)
 
 
 def households_in_scope(
@@ -165,7 +165,9 @@ def resident_detail(*, resident: Resident) -> dict[str, Any]:
     tags = list(TagAssignment.objects.filter(resident=resident).select_related("set_by", "ended_by"))
     members: list[Resident] = []
     if resident.household_id:
-        members = list(Resident.objects.filter(household_id=resident.household_id).order_by("id"))
+        members = list(
+            Resident.objects.filter(household_id=resident.household_id, merged_into__isnull=True).order_by("id")
+        )
     latest: dict[str, FieldProvenance] = {}
     for row in FieldProvenance.objects.filter(resident=resident).select_related("recorded_by"):
         latest.setdefault(row.field, row)
@@ -182,7 +184,11 @@ def resident_detail(*, resident: Resident) -> dict[str, Any]:
 
 def household_members(*, household: Household) -> list[Resident]:
     today = timezone.localdate()
-    return list(household.members.prefetch_related(active_tags_prefetch(today)).order_by("id"))
+    return list(
+        household.members.filter(merged_into__isnull=True)
+        .prefetch_related(active_tags_prefetch(today))
+        .order_by("id")
+    )
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,7 @@ def residents_for_phone_account(*, user: Any) -> list[Resident]:
     if getattr(user, "kind", None) != "resident" or not user.phone_index:
         return []
     return list(
-        Resident.objects.filter(phone_index=user.phone_index)
+        Resident.objects.filter(phone_index=user.phone_index, merged_into__isnull=True)
         .select_related("area", "household__building")
         .prefetch_related(active_tags_prefetch())
     )

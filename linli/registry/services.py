@@ -12,11 +12,19 @@ from linli.accounts.roles import Capability
 from linli.core import crypto
 from linli.core.errors import DomainError
 from linli.core.idnumbers import parse_id_number, upgrade_legacy
+from linli.core.models import Area
 from linli.core.phones import normalize_mobile
 from linli.core.phones import phone_blind_index as phone_index
 from linli.core.services import record_audit_event
 from linli.registry.choices import TAG_LEVELS, Relation, Tag
-from linli.registry.models import Building, FieldProvenance, Household, Resident, TagAssignment
+from linli.registry.models import (
+    Building,
+    FieldProvenance,
+    Household,
+    Resident,
+    ResidentChange,
+    TagAssignment,
+)
 
 # Fields whose provenance is kept; the personal ones are encrypted.
 TRACKED_FIELDS = (
@@ -28,8 +36,23 @@ TRACKED_FIELDS = (
     "residence_status",
     "household",
     "relation_to_head",
+    "address",
+    "birth_date",
+    "sex",
 )
 PERSONAL_FIELDS = ("id_number", "phone")
+
+
+def field_text(resident: Resident, field: str) -> str:
+    """A golden-record field's value in the text form provenance and the change feed keep."""
+    if field == "household":
+        return str(resident.household_id or "")
+    value = getattr(resident, field)
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def id_number_index(number: str) -> str:
@@ -89,26 +112,50 @@ def _save_resident(resident: Resident, **kwargs: Any) -> None:
         ) from exc
 
 
-def _record_provenance(resident: Resident, fields: list[str], *, source: str, actor: Any) -> None:
+def _record_provenance(
+    resident: Resident, fields: list[str], *, source: str, actor: Any, source_ref: str = ""
+) -> None:
+    """Append a provenance row with the value taken for each field, and the change for the feed."""
+    recorded_by = actor if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    values = {name: field_text(resident, name) for name in fields}
     FieldProvenance.objects.bulk_create(
         FieldProvenance(
             resident=resident,
             field=name,
             source=source,
-            recorded_by=actor if actor is not None and actor.is_authenticated else None,
+            value=values[name],
+            source_ref=source_ref,
+            recorded_by=recorded_by,
+            recorded_at=now,
         )
         for name in fields
+    )
+    record_changes(resident, [(name, values[name]) for name in fields], source=source)
+
+
+def record_changes(resident: Resident, changes: list[tuple[str, str]], *, source: str) -> None:
+    """Append (field, new value) rows to the change log that departments sync from."""
+    area_code = resident.area.code
+    now = timezone.now()
+    ResidentChange.objects.bulk_create(
+        ResidentChange(
+            resident=resident, area_code=area_code, field=name, value=value, source=source, changed_at=now
+        )
+        for name, value in changes
     )
 
 
 def register_resident(
     *,
     actor: Any,
-    household: Household,
+    household: Household | None,
     name: str,
+    area: Area | None = None,
     relation_to_head: str = Relation.OTHER,
     id_number: str = "",
     phone: str = "",
+    address: str = "",
     hukou_status: str = "registered",
     ethnicity: str = "01",
     residence_status: str = "living_here",
@@ -116,12 +163,16 @@ def register_resident(
     sex: str = "",
     source: str = "worker",
 ) -> Resident:
-    """Register a person in a household; an ID number, if given, must be valid and not yet registered."""
+    """Register a person in a household (or, from an import, only in an area until a household is known);
+    an ID number, if given, must be valid and not yet registered."""
     name = name.strip()
     if not name:
         raise DomainError("name_required", _("Please enter the name."), field="name")
+    place = household.area if household is not None else area
+    if place is None or (household is None and relation_to_head == Relation.HEAD):
+        raise DomainError("household_required", _("Please choose the household."), field="household")
     resident = Resident(
-        area_id=household.area_id,
+        area=place,
         household=household,
         name=name,
         relation_to_head=relation_to_head,
@@ -130,12 +181,13 @@ def register_resident(
         residence_status=residence_status,
         birth_date=birth_date,
         sex=sex,
+        address=address.strip(),
     )
     _apply_id_number(resident, id_number)
     _apply_phone(resident, phone)
     with transaction.atomic():
         _ensure_id_unique(resident)
-        if relation_to_head == Relation.HEAD:
+        if household is not None and relation_to_head == Relation.HEAD:
             # Locked, so that two registrations of a head cannot both find the household without one.
             locked = Household.objects.select_for_update().get(pk=household.pk)
             if locked.head_id is not None:
@@ -143,17 +195,18 @@ def register_resident(
                     "household_has_head", _("This household already has a head."), field="relation_to_head"
                 )
         _save_resident(resident)
-        if relation_to_head == Relation.HEAD:
+        if household is not None and relation_to_head == Relation.HEAD:
             Household.objects.filter(pk=household.pk).update(head=resident)
             household.head = resident
-        recorded = [f for f in TRACKED_FIELDS if getattr(resident, f if f != "household" else "household_id")]
+        recorded = [f for f in TRACKED_FIELDS if field_text(resident, f)]
+        record_changes(resident, [("created", "")], source=source)
         _record_provenance(resident, recorded, source=source, actor=actor)
         record_audit_event(
             actor=actor,
             action="resident.registered",
             object_type="resident",
             object_id=resident.pk,
-            area_code=household.area.code,
+            area_code=place.code,
             data={"source": source},
         )
     return resident
@@ -251,7 +304,10 @@ def update_household(*, actor: Any, household: Household, room: str, head: Resid
         if head is not None and head.pk != locked.head_id:
             if locked.head_id is not None:
                 Resident.objects.filter(pk=locked.head_id).update(relation_to_head=Relation.OTHER)
+                former = Resident.objects.select_related("area").get(pk=locked.head_id)
+                record_changes(former, [("relation_to_head", Relation.OTHER)], source="worker")
             Resident.objects.filter(pk=head.pk).update(relation_to_head=Relation.HEAD)
+            record_changes(head, [("relation_to_head", Relation.HEAD)], source="worker")
             locked.head = head
         locked.save(update_fields=["room", "head"])
         record_audit_event(
@@ -311,6 +367,7 @@ def add_tag(
                 area_code=resident.area.code,
                 data={"tag": tag, "level": level, "source": source},
             )
+            record_changes(resident, [(f"tag:{tag}", str(level or 1))], source=source.strip())
     except IntegrityError as exc:
         raise DomainError("tag_already_open", _("This resident already has this tag."), field="tag") from exc
     return assignment
@@ -341,6 +398,7 @@ def end_tag(*, actor: Any, assignment: TagAssignment, reason: str) -> TagAssignm
             reason=locked.end_reason,
             data={"tag": locked.tag},
         )
+        record_changes(locked.resident, [(f"tag:{locked.tag}", "")], source="worker")
     return locked
 
 

@@ -117,8 +117,12 @@ def test_provenance_tags_and_one_audit_event_are_written(building_spec):
         "residence_status",
         "household",
         "relation_to_head",
+        "birth_date",
+        "sex",
     }
+    assert FieldProvenance.objects.get(resident=head, field="name").value == "王建国"
     assert set(FieldProvenance.objects.values_list("source", flat=True)) == {"测试名单"}
+    assert list(head.changes.values_list("field", flat=True)) == ["created"]
     assignment = TagAssignment.objects.get()
     assert (assignment.resident, assignment.level, assignment.source) == (head, 2, "区残联名单")
     event = AuditEvent.objects.get(action="household.bulk_registered")

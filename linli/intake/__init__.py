@@ -1,0 +1,1 @@
+"""Imports of department spreadsheets and record linkage into the golden record."""

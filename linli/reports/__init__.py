@@ -1,0 +1,1 @@
+"""Ledgers (一表通) derived from the golden record, and their exports."""

@@ -1,0 +1,3 @@
+"""Routes of reports and the test that checks each one across roles, inside and outside the area."""
+
+COVERED: dict[str, str] = {}

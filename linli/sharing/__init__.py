@@ -1,0 +1,1 @@
+"""Data shared with departments: clients, grants, access log and change feed."""

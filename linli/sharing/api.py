@@ -1,0 +1,5 @@
+"""Sharing endpoints of /api/v1."""
+
+from ninja import Router
+
+router = Router(tags=["sharing"])
