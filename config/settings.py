@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 from linli.core.keys import load_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -156,3 +156,39 @@ LINLI_LOGIN_LOCK_MINUTES = env_int("LINLI_LOGIN_LOCK_MINUTES", 15)
 LINLI_LOGIN_CODE_TTL_SECONDS = env_int("LINLI_LOGIN_CODE_TTL_SECONDS", 300)
 LINLI_LOGIN_CODE_RESEND_SECONDS = env_int("LINLI_LOGIN_CODE_RESEND_SECONDS", 60)
 LINLI_PAGE_SIZE = env_int("LINLI_PAGE_SIZE", 50)
+
+# Uploaded department files and their problem reports.
+MEDIA_ROOT = Path(env_str("LINLI_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never served directly: downloads go through views that check scope
+LINLI_IMPORT_MAX_BYTES = env_int("LINLI_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Record linkage: pairs at or above the match probability are one person; between the review probability
+# and it, a worker decides. A trained model (Splink JSON) may replace the shipped one.
+LINLI_LINKAGE_MATCH_PROBABILITY = env_float("LINLI_LINKAGE_MATCH_PROBABILITY", 0.95)
+LINLI_LINKAGE_REVIEW_PROBABILITY = env_float("LINLI_LINKAGE_REVIEW_PROBABILITY", 0.6)
+LINLI_LINKAGE_MODEL = env_str("LINLI_LINKAGE_MODEL", "")
+# When sources disagree on a field: "most_recent" takes the newest value, "most_trusted" the value of the
+# most trusted source (ties: the newest); "keep" never changes it without a worker. Others stay visible.
+LINLI_FIELD_RULES = {
+    "name": "most_trusted",
+    "id_number": "keep",
+    "birth_date": "most_trusted",
+    "sex": "most_trusted",
+    "ethnicity": "most_trusted",
+    "hukou_status": "most_trusted",
+    "phone": "most_recent",
+    "address": "most_recent",
+    "residence_status": "most_recent",
+}
+# Trust of each kind of source, higher wins; a worker's own entry counts as "worker".
+LINLI_SOURCE_TRUST = {
+    "public_security": 100,
+    "worker": 90,
+    "civil_affairs": 80,
+    "disability_federation": 70,
+    "human_resources": 70,
+    "health": 60,
+    "education": 60,
+    "community": 50,
+    "other": 40,
+}

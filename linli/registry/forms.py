@@ -27,7 +27,18 @@ class ResidentFieldsForm(forms.Form):
     residence_status = forms.ChoiceField(label=_("Residence status"), choices=ResidenceStatus.choices)
 
 
-class MemberForm(ResidentFieldsForm):
+class DuplicateCheckMixin(forms.Form):
+    """Shown once possible duplicates were found: the worker confirms this is a different person."""
+
+    confirm_new = forms.BooleanField(
+        required=False, label=_("This is a different person: register anyway"), widget=forms.HiddenInput
+    )
+
+    def reveal_confirmation(self) -> None:
+        self.fields["confirm_new"].widget = forms.CheckboxInput()
+
+
+class MemberForm(ResidentFieldsForm, DuplicateCheckMixin):
     relation_to_head = forms.ChoiceField(
         label=_("Relation to head"), choices=[c for c in Relation.choices if c[0] != Relation.HEAD]
     )
@@ -38,6 +49,7 @@ class ResidentEditForm(MemberForm):
 
     def __init__(self, *args: Any, is_head: bool, masked: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        del self.fields["confirm_new"]  # an edit is of a known record: no duplicate question
         if is_head:
             del self.fields["relation_to_head"]
         for name, shown in masked.items():
@@ -48,7 +60,7 @@ class ResidentEditForm(MemberForm):
                 )
 
 
-class HouseholdForm(ResidentFieldsForm):
+class HouseholdForm(ResidentFieldsForm, DuplicateCheckMixin):
     building = forms.ModelChoiceField(
         label=_("Building"), queryset=Building.objects.none(), empty_label=_("- Select an option -")
     )

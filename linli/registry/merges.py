@@ -124,7 +124,7 @@ def merge_residents(*, actor: Any, survivor: Resident, absorbed: Resident, reaso
             object_id=kept.pk,
             area_code=kept.area.code,
             reason=reason,
-            data={"absorbed": gone.pk, "merge": merge.pk, "filled": sorted(moved["filled"])},
+            data={"absorbed": gone.pk, "merge": merge.pk, "filled": sorted(moved["before"])},
         )
     return merge
 

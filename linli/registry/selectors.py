@@ -1,5 +1,6 @@
 """Reads of the registry, always limited to the acting user's area."""
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -165,9 +166,8 @@ def resident_detail(*, resident: Resident) -> dict[str, Any]:
     tags = list(TagAssignment.objects.filter(resident=resident).select_related("set_by", "ended_by"))
     members: list[Resident] = []
     if resident.household_id:
-        members = list(
-            Resident.objects.filter(household_id=resident.household_id, merged_into__isnull=True).order_by("id")
-        )
+        persons = Resident.objects.filter(merged_into__isnull=True)
+        members = list(persons.filter(household_id=resident.household_id).order_by("id"))
     latest: dict[str, FieldProvenance] = {}
     for row in FieldProvenance.objects.filter(resident=resident).select_related("recorded_by"):
         latest.setdefault(row.field, row)
@@ -252,4 +252,48 @@ def residents_for_phone_account(*, user: Any) -> list[Resident]:
         Resident.objects.filter(phone_index=user.phone_index, merged_into__isnull=True)
         .select_related("area", "household__building")
         .prefetch_related(active_tags_prefetch())
+    )
+
+
+@dataclass(frozen=True)
+class PossibleDuplicates:
+    in_scope: list[Resident]
+    elsewhere: int  # records outside the user's area: counted, never shown
+
+    def __bool__(self) -> bool:
+        return bool(self.in_scope) or self.elsewhere > 0
+
+
+def possible_duplicates(*, user: Any, name: str, id_number: str = "", phone: str = "") -> PossibleDuplicates:
+    """Records that may be the person about to be registered: same name with the same birth date (from
+    the ID number) or the same phone, or an ID number one character apart."""
+    name = name.strip()
+    if not name:
+        return PossibleDuplicates([], 0)
+    same_name = Resident.objects.filter(name=name, merged_into__isnull=True)
+    condition = Q(pk__in=[])
+    # A number that fails its check character is still compared: a typo is the usual reason it fails.
+    number = squeeze(id_number).upper()
+    if number:
+        try:
+            parsed = parse_id_number(number)
+        except DomainError:
+            parsed = None
+        if parsed is not None:
+            number = parsed.number
+            condition |= Q(birth_date=parsed.birth_date)
+    if phone.strip():
+        with contextlib.suppress(DomainError):
+            condition |= Q(phone_index=phone_index(normalize_mobile(phone)))
+    found = {r.pk: r for r in same_name.filter(condition).select_related("area", "household__building")[:20]}
+    if number:
+        # One character apart from a known number of someone with this name: a typo, not a new person.
+        for resident in same_name.exclude(id_number_index="").select_related("area")[:200]:
+            other = resident.id_number
+            if len(other) == len(number) and sum(a != b for a, b in zip(other, number, strict=True)) == 1:
+                found.setdefault(resident.pk, resident)
+    visible = set(residents_in_scope(user=user).filter(pk__in=found).values_list("pk", flat=True))
+    return PossibleDuplicates(
+        in_scope=[r for pk, r in found.items() if pk in visible],
+        elsewhere=sum(1 for pk in found if pk not in visible),
     )

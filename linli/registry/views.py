@@ -247,7 +247,10 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
 def household_new(request: HttpRequest) -> HttpResponse:
     buildings = selectors.buildings_in_scope(user=request.user)
     form = HouseholdForm(request.POST or None, buildings=buildings)
+    duplicates = None
     if request.method == "POST" and form.is_valid():
+        duplicates = _unconfirmed_duplicates(request, form)
+    if request.method == "POST" and form.is_valid() and not duplicates:
         head = {k: form.cleaned_data[k] for k in RESIDENT_FIELDS}
         try:
             household = services.create_household(
@@ -261,7 +264,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Household registered."))
             return redirect("registry:household", household_id=household.pk)
-    return render(request, "registry/household_form.html", {"form": form})
+    return render(request, "registry/household_form.html", {"form": form, "duplicates": duplicates})
 
 
 @staff_required(Capability.EDIT_RESIDENTS)
@@ -292,14 +295,34 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
 def member_new(request: HttpRequest, household_id: int) -> HttpResponse:
     household = access_household(request.user, household_id, capability=Capability.EDIT_RESIDENTS)
     form = MemberForm(request.POST or None)
+    duplicates = None
     if request.method == "POST" and form.is_valid():
+        duplicates = _unconfirmed_duplicates(request, form)
+    if request.method == "POST" and form.is_valid() and not duplicates:
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
         try:
-            resident = services.register_resident(
-                actor=request.user, household=household, **form.cleaned_data
-            )
+            resident = services.register_resident(actor=request.user, household=household, **data)
         except DomainError as error:
             _attach_error(form, error)
         else:
             messages.success(request, _("Resident registered."))
             return redirect("registry:resident", resident_id=resident.pk)
-    return render(request, "registry/member_form.html", {"form": form, "household": household})
+    return render(
+        request, "registry/member_form.html", {"form": form, "household": household, "duplicates": duplicates}
+    )
+
+
+def _unconfirmed_duplicates(request: HttpRequest, form: Any) -> selectors.PossibleDuplicates | None:
+    """Records that may be this person, unless the worker has seen them and confirmed a new person."""
+    if form.cleaned_data.get("confirm_new"):
+        return None
+    found = selectors.possible_duplicates(
+        user=request.user,
+        name=form.cleaned_data["name"],
+        id_number=form.cleaned_data.get("id_number", ""),
+        phone=form.cleaned_data.get("phone", ""),
+    )
+    if not found:
+        return None
+    form.reveal_confirmation()
+    return found
