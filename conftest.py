@@ -8,6 +8,9 @@ from linli.accounts.roles import Role
 from linli.accounts.tests.factories import staff_with_role
 from linli.core.tests.factories import area_tree
 
+# The authorization matrix's `world` fixture, for every app's matrix tests.
+pytest_plugins = ["tests.matrix"]
+
 GRID_A = "110109001001001"  # street 001, community 001, grid 001
 GRID_A2 = "110109001001002"
 GRID_B = "110109002003001"  # another street, another community

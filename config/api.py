@@ -53,6 +53,6 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"code": "unauthorized", "message": _("A valid staff token is required."), "field": None},
+        {"code": "unauthorized", "message": _("A valid token is required."), "field": None},
         status=401,
     )

@@ -180,6 +180,11 @@ LINLI_FIELD_RULES = {
     "address": "most_recent",
     "residence_status": "most_recent",
 }
+# Department data sharing: the change feed holds back changes younger than this (clock margin); a rotated
+# client token keeps working this many days; a grant runs at most this many days.
+LINLI_CHANGE_FEED_LAG_SECONDS = env_int("LINLI_CHANGE_FEED_LAG_SECONDS", 2)
+LINLI_SHARING_TOKEN_GRACE_DAYS = env_int("LINLI_SHARING_TOKEN_GRACE_DAYS", 7)
+LINLI_SHARING_MAX_GRANT_DAYS = env_int("LINLI_SHARING_MAX_GRANT_DAYS", 366)
 # Trust of each kind of source, higher wins; a worker's own entry counts as "worker".
 LINLI_SOURCE_TRUST = {
     "public_security": 100,
