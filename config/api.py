@@ -10,6 +10,7 @@ from linli.core.errors import DomainError
 from linli.intake.api import router as intake_router
 from linli.registry.api import router as registry_router
 from linli.reports.api import router as reports_router
+from linli.servicedesk.api import router as servicedesk_router
 from linli.sharing.api import router as sharing_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api.add_router("/intake", intake_router)
 api.add_router("/ledgers", reports_router)
 # Department clients authenticate with their own tokens on these routes (see linli.sharing.api).
 api.add_router("/sharing", sharing_router)
+api.add_router("/services", servicedesk_router)
 
 
 @api.exception_handler(DomainError)

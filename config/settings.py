@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "linli.intake",
     "linli.reports",
     "linli.sharing",
+    "linli.servicedesk",
     "linli.demo",
 ]
 

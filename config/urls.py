@@ -12,6 +12,8 @@ urlpatterns = [
     path("intake/", include("linli.intake.urls")),
     path("ledgers/", include("linli.reports.urls")),
     path("sharing/", include("linli.sharing.urls")),
+    path("services/", include("linli.servicedesk.urls")),
+    path("open311/v2/", include("linli.servicedesk.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,0 +1,5 @@
+"""Service desk endpoints of /api/v1."""
+
+from ninja import Router
+
+router = Router(tags=["servicedesk"])
