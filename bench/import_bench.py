@@ -75,7 +75,7 @@ def create_areas() -> None:
     from linli.core.models import AreaKind, AreaLevel
     from linli.core.services import upsert_area
     from linli.demo import divisions
-    from linli.demo.places import DISTRICT_CODE, STREET_CENTRES, community_kind, street_kind
+    from linli.demo.places import DISTRICT_CODE, community_kind, street_kind
 
     district = upsert_area(
         code=DISTRICT_CODE,
@@ -84,7 +84,7 @@ def create_areas() -> None:
         kind=AreaKind.DISTRICT,
         parent=None,
     )
-    streets = [s for s in divisions.streets_of(DISTRICT_CODE) if s.code in STREET_CENTRES]
+    streets = divisions.streets_of(DISTRICT_CODE)  # the lists name people of every street of the district
     by_code = {}
     for street in streets:
         by_code[street.code] = upsert_area(

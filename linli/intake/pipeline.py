@@ -21,12 +21,12 @@ from typing import Any
 
 import polars as pl
 from django.core.files.base import ContentFile
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.bulkinsert import insert_rows
 from linli.core.models import Area
-from linli.core.phones import phone_blind_index
 from linli.core.services import record_audit_event
 from linli.intake import normalize, reading
 from linli.intake.linkage import (
@@ -38,7 +38,9 @@ from linli.intake.linkage import (
 )
 from linli.intake.models import BatchStatus, ImportBatch, ImportRow, Outcome, ReviewItem, ReviewKind
 from linli.intake.report import ReportRow, write_problem_report
-from linli.registry.models import FieldProvenance, Resident, ResidentChange, TagAssignment
+from linli.registry import imports as registry_imports
+from linli.registry.imports import ProvenanceRow
+from linli.registry.models import Resident
 from linli.registry.provenance import SOURCE_FIELDS, Decision, current_sources, decide_field, source_kind
 from linli.registry.services import field_text, id_number_index
 
@@ -56,6 +58,7 @@ class ParsedRow:
     id_valid: bool
     tags: dict[str, int | None]
     community: str
+    grid: str
     fingerprint: str
     reject_code: str = ""
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (field, code, message)
@@ -134,7 +137,8 @@ def _parse_row(
         values=values,
         id_valid=id_valid,
         tags=tags,
-        community=grid or community,
+        community=community,
+        grid=grid,
         fingerprint=fingerprint,
     )
     blocking = [p for p in result.problems if p.blocking]
@@ -154,16 +158,23 @@ def _as_text(value: Any) -> str:
 # --- areas ------------------------------------------------------------------------------------------
 
 
-# Lists name a community with or without its committee: "向阳社区居委会", "向阳社区" and "向阳" are one place.
-AREA_NAME_SUFFIXES = ("社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "居委会", "村委会")
+# Lists name a place with or without its committee: "向阳社区居委会", "向阳社区" and "向阳" are one community,
+# "东山村委会" and "东山村" one village (a village keeps its "村": "东山村" is not "东山").
+VILLAGE_COMMITTEE = ("村民委员会", "村委会")
+RESIDENTS_COMMITTEE = ("社区居民委员会", "社区居委会", "居民委员会", "居委会")
 
 
 def area_key(name: str) -> str:
     key = "".join(name.split())
-    for suffix in AREA_NAME_SUFFIXES:
+    for suffix in VILLAGE_COMMITTEE:
         if key.endswith(suffix) and len(key) > len(suffix):
-            return key[: -len(suffix)]
-    return key
+            base = key[: -len(suffix)]
+            return base if base.endswith("村") else base + "村"
+    for suffix in RESIDENTS_COMMITTEE:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return key.removesuffix("社区") if len(key) > 2 else key
 
 
 def area_lookup(batch: ImportBatch) -> dict[str, Area]:
@@ -178,9 +189,14 @@ def area_lookup(batch: ImportBatch) -> dict[str, Area]:
 
 
 def _row_area(row: ParsedRow, context: RunContext) -> Area | None:
-    if row.community:
-        ref = row.community.strip()
-        return context.area_by_key.get(ref) or context.area_by_key.get(area_key(ref))
+    # The grid when the registry knows it, else the community: departments' grid codes go stale.
+    for ref in (row.grid.strip(), row.community.strip()):
+        if ref:
+            found = context.area_by_key.get(ref) or context.area_by_key.get(area_key(ref))
+            if found is not None:
+                return found
+    if row.grid or row.community:
+        return None
     area = context.batch.area
     # A row may only be placed without a community when the list is of one community or grid.
     return area if area.level in ("community", "grid") else None
@@ -407,65 +423,12 @@ def _candidate(pair: PairEvidence) -> tuple[int | None, int | None, int | None, 
 # --- write ------------------------------------------------------------------------------------------
 
 
-def _insert_provenance(
-    rows: list[tuple[int, str, str, str, bool]], *, source: str, actor_id: int | None
-) -> None:
-    """Append (resident, field, value, source_ref, applied) provenance rows with multi-row INSERTs."""
-    if not rows:
-        return
-    connection = connections[router.db_for_write(FieldProvenance)]
-    quote = connection.ops.quote_name
-    meta = FieldProvenance._meta
-    names = ("resident", "field", "value", "source", "source_ref", "applied", "recorded_at", "recorded_by")
-    column_of = {f.name: f.column for f in meta.concrete_fields if f.column}
-    columns = ", ".join(quote(column_of[name]) for name in names)
-    value_field = meta.get_field("value")
-    now = meta.get_field("recorded_at").get_db_prep_save(timezone.now(), connection)
-    per_statement = 100
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            batch = rows[start : start + per_statement]
-            params: list[Any] = []
-            for resident_id, name, value, ref, applied in batch:
-                params += (
-                    resident_id,
-                    name,
-                    value_field.get_db_prep_save(value, connection),
-                    source,
-                    ref,
-                    applied,
-                    now,
-                    actor_id,
-                )
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - names from the model
-                params,
-            )
-
-
-def _apply_values(resident: Resident, values: dict[str, str]) -> None:
-    """Set normalised values (already checked by the normaliser) with their blind indexes."""
-    for name, value in values.items():
-        if name == "id_number":
-            resident.id_number = value
-            resident.id_number_index = id_number_index(value)
-            resident.id_number_is_legacy = len(value) == 15
-        elif name == "phone":
-            resident.phone = value
-            resident.phone_index = phone_blind_index(value)
-        elif name == "birth_date":
-            resident.birth_date = dt.date.fromisoformat(value)
-        else:
-            setattr(resident, name, value)
-
-
 def _new_resident(row: ParsedRow, area: Area) -> Resident:
     resident = Resident(area=area, household=None, name=row.values.get("name", ""))
     values = {k: v for k, v in row.values.items() if k in SOURCE_FIELDS and k != "name"}
     if not row.id_valid:
         values.pop("id_number", None)
-    _apply_values(resident, values)
+    registry_imports.set_values(resident, values)
     return resident
 
 
@@ -481,9 +444,8 @@ def write_chunk(
     kind = source_kind(source)
     actor_id = context.actor.pk if context.actor is not None and context.actor.is_authenticated else None
     results: dict[int, RowResult] = {}
-    provenance: list[tuple[int, str, str, str, bool]] = []
-    changes: list[ResidentChange] = []
-    now = timezone.now()
+    provenance: list[ProvenanceRow] = []
+    changes: list[tuple[int, str, str, str]] = []  # (resident, area code, field, value)
     by_number = {r.number: r for r in rows}
     reviews: list[ReviewItem] = []
 
@@ -518,7 +480,7 @@ def write_chunk(
         for number in cluster:
             if number not in results:
                 created_for[number] = -1  # the cluster has its creator; the id comes with the insert
-    Resident.objects.bulk_create([r for _row, r, _others in new_residents], batch_size=INSERT_BATCH)
+    registry_imports.insert_residents([r for _row, r, _others in new_residents])
     area_codes = {a.pk: a.code for a in context.area_by_key.values()}
     area_codes[batch.area.pk] = batch.area.code
     for row, resident, others in new_residents:
@@ -526,23 +488,15 @@ def write_chunk(
             if created_for.get(number) == -1:
                 created_for[number] = resident.pk
         ref = f"import:{batch.pk}:{row.number}"
+        # Provenance for what the list said; fields it did not give keep the registry's defaults, unsourced.
         for name in SOURCE_FIELDS:
-            value = field_text(resident, name)
+            value = field_text(resident, name) if name in row.values else ""
             if value:
-                provenance.append((resident.pk, name, value, ref, True))
+                provenance.append(ProvenanceRow(resident.pk, name, value, ref, True))
         if row.values.get("id_number") and not row.id_valid:
             # A number failing its check character is kept as a source's value, not as the record's.
-            provenance.append((resident.pk, "id_number", row.values["id_number"], ref, False))
-        changes.append(
-            ResidentChange(
-                resident_id=resident.pk,
-                area_code=area_codes[resident.area_id],
-                field="created",
-                value="",
-                source=source,
-                changed_at=now,
-            )
-        )
+            provenance.append(ProvenanceRow(resident.pk, "id_number", row.values["id_number"], ref, False))
+        changes.append((resident.pk, area_codes[resident.area_id], "created", ""))
         results[row.number] = RowResult(Outcome.CREATED, resident.pk, *_warning(row))
 
     # Rows of a person who exists (or was created above): values follow the per-field rules.
@@ -550,7 +504,9 @@ def write_chunk(
         r for r in rows if r.number not in results and (r.number in plan.existing or r.number in created_for)
     ]
     target_of = {r.number: plan.existing.get(r.number, created_for.get(r.number)) for r in matched_rows}
-    residents = Resident.objects.in_bulk({pk for pk in target_of.values() if pk is not None})
+    residents = {r.pk: r for _row, r, _others in new_residents}
+    known = {pk for pk in target_of.values() if pk is not None and pk not in residents}
+    residents.update(Resident.objects.in_bulk(known))
     sources = current_sources(list(residents))
     dirty: dict[int, set[str]] = defaultdict(set)
     for row in matched_rows:
@@ -575,7 +531,7 @@ def write_chunk(
                 sources[(resident.pk, name)] = source
             elif decision is Decision.CONFLICT:
                 conflicted = True
-                provenance.append((resident.pk, name, new, ref, False))
+                provenance.append(ProvenanceRow(resident.pk, name, new, ref, False))
                 reviews.append(
                     ReviewItem(
                         kind=ReviewKind.FIELD_CONFLICT,
@@ -586,21 +542,12 @@ def write_chunk(
                     )
                 )
         if taken:
-            _apply_values(resident, taken)
+            registry_imports.set_values(resident, taken)
             dirty[resident.pk].update(taken)
-            if "id_number" in taken:
-                dirty[resident.pk].update({"birth_date", "sex"})
             for name in taken:
-                provenance.append((resident.pk, name, taken[name], ref, True))
+                provenance.append(ProvenanceRow(resident.pk, name, taken[name], ref, True))
                 changes.append(
-                    ResidentChange(
-                        resident_id=resident.pk,
-                        area_code=area_codes.get(resident.area_id, batch.area.code),
-                        field=name,
-                        value=taken[name],
-                        source=source,
-                        changed_at=now,
-                    )
+                    (resident.pk, area_codes.get(resident.area_id, batch.area.code), name, taken[name])
                 )
         just_created = created_for.get(row.number) == resident.pk and plan.existing.get(row.number) is None
         if conflicted:
@@ -610,14 +557,7 @@ def write_chunk(
             outcome = Outcome.UPDATED if taken and not just_created else Outcome.MATCHED
             code, message = _warning(row)
         results[row.number] = RowResult(outcome, resident.pk, code, message)
-    for pk, names in dirty.items():
-        resident = residents[pk]
-        update = set(names)
-        if "id_number" in update:
-            update |= {"id_number_index", "id_number_is_legacy"}
-        if "phone" in update:
-            update.add("phone_index")
-        resident.save(update_fields=sorted(update | {"updated_at"}))
+    registry_imports.save_fields((residents[pk], names) for pk, names in dirty.items())
 
     # Tags the department's list says a person holds, added when not yet open.
     tag_rows: list[tuple[ParsedRow, int]] = []
@@ -626,40 +566,19 @@ def write_chunk(
         if r.tags and owner is not None:
             tag_rows.append((r, owner))
     if tag_rows:
-        open_tags = set(
-            TagAssignment.objects.filter(
-                resident_id__in={pk for _r, pk in tag_rows}, ended_at__isnull=True
-            ).values_list("resident_id", "tag")
-        )
-        new_tags: list[TagAssignment] = []
+        held = registry_imports.open_tags(pk for _r, pk in tag_rows)
+        new_tags: list[tuple[int, str, int | None]] = []
         for row, pk in tag_rows:
             for tag, level in row.tags.items():
-                if (pk, tag) in open_tags:
+                if (pk, tag) in held:
                     continue
-                open_tags.add((pk, tag))  # type: ignore[arg-type]
-                new_tags.append(
-                    TagAssignment(
-                        resident_id=pk,
-                        tag=tag,
-                        level=level,
-                        source=batch.source_label or TAG_SOURCE_FALLBACK,
-                        valid_from=timezone.localdate(),
-                        set_by_id=actor_id,
-                    )
-                )
-                changes.append(
-                    ResidentChange(
-                        resident_id=pk,
-                        area_code=area_codes.get(residents[pk].area_id, batch.area.code)
-                        if pk in residents
-                        else batch.area.code,
-                        field=f"tag:{tag}",
-                        value=str(level or 1),
-                        source=source,
-                        changed_at=now,
-                    )
-                )
-        TagAssignment.objects.bulk_create(new_tags, batch_size=INSERT_BATCH)
+                held.add((pk, tag))
+                new_tags.append((pk, tag, level))
+                area_code = area_codes.get(residents[pk].area_id, batch.area.code) if pk in residents else ""
+                changes.append((pk, area_code or batch.area.code, f"tag:{tag}", str(level or 1)))
+        registry_imports.add_tags(
+            new_tags, source=batch.source_label or TAG_SOURCE_FALLBACK, set_by_id=actor_id
+        )
 
     # A new person who may be someone already known: created, and the pair goes to the review queue.
     for number, result in results.items():
@@ -671,24 +590,25 @@ def write_chunk(
                 _("May be the same person as another record; a worker decides."),
             )
 
-    _insert_provenance(provenance, source=source, actor_id=actor_id)
-    ResidentChange.objects.bulk_create(changes, batch_size=INSERT_BATCH)
+    registry_imports.append_provenance(provenance, source=source, recorded_by_id=actor_id)
+    registry_imports.append_changes(changes, source=source)
     _create_reviews(reviews)
-    ImportRow.objects.bulk_create(
-        [
-            ImportRow(
-                batch=batch,
-                row_number=row.number,
-                cells=json.dumps(row.cells, ensure_ascii=False),
-                fingerprint=row.fingerprint,
-                outcome=results[row.number].outcome,
-                reason_code=results[row.number].reason_code,
-                message=results[row.number].message,
-                resident_id=results[row.number].resident_id,
+    insert_rows(
+        ImportRow,
+        ("batch", "row_number", "cells", "fingerprint", "outcome", "reason_code", "message", "resident"),
+        (
+            (
+                batch.pk,
+                row.number,
+                json.dumps(row.cells, ensure_ascii=False),
+                row.fingerprint,
+                results[row.number].outcome,
+                results[row.number].reason_code,
+                results[row.number].message,
+                results[row.number].resident_id,
             )
             for row in rows
-        ],
-        batch_size=INSERT_BATCH,
+        ),
     )
     return results
 

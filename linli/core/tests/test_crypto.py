@@ -1,4 +1,5 @@
 import base64
+import os
 
 import pytest
 from django.db import connection
@@ -80,3 +81,21 @@ def test_bad_key_configuration_is_refused():
         keyring_from_mapping(
             {"LINLI_SECRET_KEY": "x", "LINLI_ENCRYPTION_KEYS": "k1:short", "LINLI_BLIND_INDEX_KEY": ""}
         )
+
+
+def test_nonces_never_repeat_and_a_forked_child_draws_its_own_prefix():
+    def nonce_of(token: str) -> bytes:
+        return base64.b64decode(token.partition("$")[2])[:12]
+
+    nonces = {nonce_of(crypto.encrypt("同一个值", context="test")) for _ in range(10_000)}
+    assert len(nonces) == 10_000
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its first nonce and leave at once
+        os.write(write, nonce_of(crypto.encrypt("x", context="test")))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 12)
+    parent = nonce_of(crypto.encrypt("x", context="test"))
+    assert child[:4] != parent[:4]
