@@ -93,6 +93,12 @@ def insert_rows(
         return ids
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
+        if not returning_ids and connection.vendor == "postgresql":
+            # COPY is PostgreSQL's own bulk path: one stream, no statement per row.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in prepared:
+                    copy.write_row(row)
+            return ids
         if not returning_ids:
             sql = f"INSERT INTO {table} ({names}) VALUES {one}"  # noqa: S608 - names from the model
             for start in range(0, len(prepared), EXECUTEMANY_BATCH):
