@@ -98,6 +98,15 @@ COMPARED_FIELDS = ("name", "id_number", "birth_date", "sex", "phone", "address",
 
 def _shown(resident: Resident, name: str) -> str:
     value = field_text(resident, name)
+    if name == "id_number" and not value:
+        # A number a list gave that fails its check character is kept aside; the reviewer needs to see it.
+        offered = (
+            FieldProvenance.objects.filter(resident=resident, field="id_number", applied=False)
+            .order_by("-id")
+            .first()
+        )
+        if offered is not None and offered.value:
+            return _("%(number)s (as a list gave it; not valid)") % {"number": mask_id_number(offered.value)}
     if name == "address" and not value and resident.household_id:
         value = str(resident.household)
     if not value:

@@ -54,7 +54,11 @@ def test_a_worker_uploads_checks_the_preview_runs_and_downloads_the_problems(
     assert preview[1].problem_columns == {1}  # the ID column of the row with a bad check character
     assert known not in page.content.decode()  # ID numbers are masked in the preview
 
-    form: dict[str, str | list[str]] = {"sheet": batch.sheet, "header_row": "1", "save_profile_as": "区残联持证名单"}
+    form: dict[str, str | list[str]] = {
+        "sheet": batch.sheet,
+        "header_row": "1",
+        "save_profile_as": "区残联持证名单",
+    }
     for index, target in enumerate(["name", "id_number", "birth_date", "phone", "community"]):
         form[f"column_{index}"] = target
     form["constant_tags"] = ["disability"]
