@@ -93,8 +93,18 @@ def insert_rows(
         return ids
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
-        if not returning_ids and connection.vendor == "postgresql":
-            # COPY is PostgreSQL's own bulk path: one stream, no statement per row.
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's own bulk path: one stream, no statement per row. Ids, when wanted, are
+            # drawn from the table's sequence first and copied with the rows, so they are known in order.
+            if returning_ids:
+                pk = _column(meta.pk)
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, pk, len(prepared)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                names = f"{quote(pk)}, {names}"
+                prepared = [[pk_value, *row] for pk_value, row in zip(ids, prepared, strict=True)]
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in prepared:
                     copy.write_row(row)

@@ -432,6 +432,26 @@ def _new_resident(row: ParsedRow, area: Area) -> Resident:
     return resident
 
 
+def _sources_that_matter(
+    rows: list[ParsedRow], target_of: dict[int, int | None], residents: dict[int, Resident]
+) -> dict[tuple[int, str], str]:
+    """The source behind each current value a row disagrees with: only those decide the rule."""
+    needed: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        pk = target_of[row.number]
+        if pk is None:
+            continue
+        resident = residents[pk]
+        for name in SOURCE_FIELDS:
+            new = row.values.get(name, "")
+            if new and field_text(resident, name) not in ("", new):
+                needed[pk].add(name)
+    if not needed:
+        return {}
+    found = current_sources(list(needed))
+    return {key: source for key, source in found.items() if key[1] in needed[key[0]]}
+
+
 def write_chunk(
     context: RunContext,
     rows: list[ParsedRow],
@@ -507,7 +527,7 @@ def write_chunk(
     residents = {r.pk: r for _row, r, _others in new_residents}
     known = {pk for pk in target_of.values() if pk is not None and pk not in residents}
     residents.update(Resident.objects.in_bulk(known))
-    sources = current_sources(list(residents))
+    sources = _sources_that_matter(matched_rows, target_of, residents)
     dirty: dict[int, set[str]] = defaultdict(set)
     for row in matched_rows:
         resident = residents[target_of[row.number]]  # type: ignore[index]
