@@ -11,6 +11,7 @@
 """
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import time
@@ -39,7 +40,7 @@ from linli.intake.linkage import (
 from linli.intake.models import BatchStatus, ImportBatch, ImportRow, Outcome, ReviewItem, ReviewKind
 from linli.intake.report import ReportRow, write_problem_report
 from linli.registry import imports as registry_imports
-from linli.registry.imports import ProvenanceRow
+from linli.registry.imports import NewResident, ProvenanceRow
 from linli.registry.models import Resident
 from linli.registry.provenance import SOURCE_FIELDS, Decision, current_sources, decide_field, source_kind
 from linli.registry.services import field_text, id_number_index
@@ -423,8 +424,8 @@ def _candidate(pair: PairEvidence) -> tuple[int | None, int | None, int | None, 
 # --- write ------------------------------------------------------------------------------------------
 
 
-def _new_resident(row: ParsedRow, area: Area) -> Resident:
-    resident = Resident(area=area, household=None, name=row.values.get("name", ""))
+def _new_resident(row: ParsedRow, area: Area) -> NewResident:
+    resident = NewResident(area_id=area.pk, name=row.values.get("name", ""))
     values = {k: v for k, v in row.values.items() if k in SOURCE_FIELDS and k != "name"}
     if not row.id_valid:
         values.pop("id_number", None)
@@ -433,7 +434,7 @@ def _new_resident(row: ParsedRow, area: Area) -> Resident:
 
 
 def _sources_that_matter(
-    rows: list[ParsedRow], target_of: dict[int, int | None], residents: dict[int, Resident]
+    rows: list[ParsedRow], target_of: dict[int, int | None], residents: dict[int, Resident | NewResident]
 ) -> dict[tuple[int, str], str]:
     """The source behind each current value a row disagrees with: only those decide the rule."""
     needed: dict[int, set[str]] = defaultdict(set)
@@ -470,7 +471,7 @@ def write_chunk(
     reviews: list[ReviewItem] = []
 
     # New people: the best row of a new cluster creates the resident; the cluster's others match it.
-    new_residents: list[tuple[ParsedRow, Resident, list[int]]] = []
+    new_residents: list[tuple[ParsedRow, NewResident, list[int]]] = []
     for row in rows:
         if row.reject_code:
             results[row.number] = RowResult(Outcome.REJECTED, None, row.reject_code, row.messages)
@@ -524,13 +525,13 @@ def write_chunk(
         r for r in rows if r.number not in results and (r.number in plan.existing or r.number in created_for)
     ]
     target_of = {r.number: plan.existing.get(r.number, created_for.get(r.number)) for r in matched_rows}
-    residents = {r.pk: r for _row, r, _others in new_residents}
+    residents: dict[int, Resident | NewResident] = {r.pk: r for _row, r, _others in new_residents}
     known = {pk for pk in target_of.values() if pk is not None and pk not in residents}
     residents.update(Resident.objects.in_bulk(known))
     sources = _sources_that_matter(matched_rows, target_of, residents)
     dirty: dict[int, set[str]] = defaultdict(set)
     for row in matched_rows:
-        resident = residents[target_of[row.number]]  # type: ignore[index]
+        person = residents[target_of[row.number]]  # type: ignore[index]
         ref = f"import:{batch.pk}:{row.number}"
         taken: dict[str, str] = {}
         conflicted = False
@@ -538,45 +539,45 @@ def write_chunk(
             new = row.values.get(name, "")
             if name == "id_number" and not row.id_valid:
                 new = ""
-            current = field_text(resident, name)
+            current = field_text(person, name)
             decision = decide_field(
                 field_name=name,
                 current=current,
-                current_kind=source_kind(sources.get((resident.pk, name), "other")),
+                current_kind=source_kind(sources.get((person.pk, name), "other")),
                 new=new,
                 new_kind=kind,
             )
             if decision is Decision.TAKE:
                 taken[name] = new
-                sources[(resident.pk, name)] = source
+                sources[(person.pk, name)] = source
             elif decision is Decision.CONFLICT:
                 conflicted = True
-                provenance.append(ProvenanceRow(resident.pk, name, new, ref, False))
+                provenance.append(ProvenanceRow(person.pk, name, new, ref, False))
                 reviews.append(
                     ReviewItem(
                         kind=ReviewKind.FIELD_CONFLICT,
-                        area_id=resident.area_id,
-                        resident_id=resident.pk,
+                        area_id=person.area_id,
+                        resident_id=person.pk,
                         field=name,
                         evidence={"source": source, "row": row.number, "batch": batch.pk, "ref": ref},
                     )
                 )
         if taken:
-            registry_imports.set_values(resident, taken)
-            dirty[resident.pk].update(taken)
+            registry_imports.set_values(person, taken)
+            dirty[person.pk].update(taken)
             for name in taken:
-                provenance.append(ProvenanceRow(resident.pk, name, taken[name], ref, True))
+                provenance.append(ProvenanceRow(person.pk, name, taken[name], ref, True))
                 changes.append(
-                    (resident.pk, area_codes.get(resident.area_id, batch.area.code), name, taken[name])
+                    (person.pk, area_codes.get(person.area_id, batch.area.code), name, taken[name])
                 )
-        just_created = created_for.get(row.number) == resident.pk and plan.existing.get(row.number) is None
+        just_created = created_for.get(row.number) == person.pk and plan.existing.get(row.number) is None
         if conflicted:
             outcome = Outcome.CONFLICT
             code, message = "field_conflict", _("Sources disagree on a value; a worker chooses.")
         else:
             outcome = Outcome.UPDATED if taken and not just_created else Outcome.MATCHED
             code, message = _warning(row)
-        results[row.number] = RowResult(outcome, resident.pk, code, message)
+        results[row.number] = RowResult(outcome, person.pk, code, message)
     registry_imports.save_fields((residents[pk], names) for pk, names in dirty.items())
 
     # Tags the department's list says a person holds, added when not yet open.
@@ -727,7 +728,14 @@ def run_batch(
 
     try:
         started = time.perf_counter()
-        _header, rows = parse_batch(batch)
+        # Parsing allocates hundreds of thousands of small objects that all live to the end of the run:
+        # the collector would walk them again and again for nothing.
+        gc.disable()
+        try:
+            _header, rows = parse_batch(batch)
+            gc.freeze()
+        finally:
+            gc.enable()
         done = set(ImportRow.objects.filter(batch=batch).values_list("row_number", flat=True))
         pending = [r for r in rows if r.number not in done]
         timings["parse"] = time.perf_counter() - started
@@ -790,6 +798,8 @@ def run_batch(
             status=BatchStatus.FAILED, error=str(exc)[:1000], counts=_count_outcomes(batch)
         )
         raise
+    finally:
+        gc.unfreeze()
     return batch
 
 

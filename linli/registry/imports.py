@@ -39,7 +39,29 @@ RESIDENT_COLUMNS = (
 )
 
 
-def set_values(resident: Resident, values: dict[str, str]) -> None:
+@dataclass(slots=True)
+class NewResident:
+    """A person an import brings in, before insertion: a model instance costs more than the insert itself."""
+
+    area_id: int
+    name: str
+    relation_to_head: str = "other"
+    id_number: str = ""
+    id_number_index: str = ""
+    id_number_is_legacy: bool = False
+    birth_date: dt.date | None = None
+    sex: str = ""
+    phone: str = ""
+    phone_index: str = ""
+    hukou_status: str = "registered"
+    ethnicity: str = "01"
+    residence_status: str = "living_here"
+    address: str = ""
+    household_id: int | None = None
+    pk: int = 0
+
+
+def set_values(resident: Resident | NewResident, values: dict[str, str]) -> None:
     """Put normalised text values on a resident (not saved), with the blind indexes of ID and phone."""
     for name, value in values.items():
         if name == "id_number":
@@ -55,7 +77,7 @@ def set_values(resident: Resident, values: dict[str, str]) -> None:
             setattr(resident, name, value)
 
 
-def insert_residents(residents: list[Resident]) -> None:
+def insert_residents(residents: list[NewResident]) -> None:
     """Insert new residents (no household yet) and give each its id."""
     now = timezone.now()
     ids = insert_rows(
@@ -88,12 +110,11 @@ def insert_residents(residents: list[Resident]) -> None:
     )
     for resident, pk in zip(residents, ids, strict=True):
         resident.pk = pk
-        resident.created_at = resident.updated_at = now
 
 
-def save_fields(residents: Iterable[tuple[Resident, set[str]]]) -> None:
+def save_fields(residents: Iterable[tuple[Resident | NewResident, set[str]]]) -> None:
     """Write the changed fields of residents already in the registry, grouped by which fields changed."""
-    groups: dict[tuple[str, ...], list[Resident]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[Resident | NewResident]] = defaultdict(list)
     for resident, names in residents:
         changed = set(names)
         if "id_number" in changed:

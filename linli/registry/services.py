@@ -43,7 +43,7 @@ TRACKED_FIELDS = (
 PERSONAL_FIELDS = ("id_number", "phone")
 
 
-def field_text(resident: Resident, field: str) -> str:
+def field_text(resident: Any, field: str) -> str:
     """A golden-record field's value in the text form provenance and the change feed keep."""
     if field == "household":
         return str(resident.household_id or "")
