@@ -181,6 +181,8 @@ LINLI_FIELD_RULES = {
     "address": "most_recent",
     "residence_status": "most_recent",
 }
+# Ledger exports: "auto" uses the Rust xlsx writer when installed, "rust" or "xlsxwriter" force one.
+LINLI_LEDGER_XLSX_WRITER = env_str("LINLI_LEDGER_XLSX_WRITER", "auto")
 # Department data sharing: the change feed holds back changes younger than this (clock margin); a rotated
 # client token keeps working this many days; a grant runs at most this many days.
 LINLI_CHANGE_FEED_LAG_SECONDS = env_int("LINLI_CHANGE_FEED_LAG_SECONDS", 2)
