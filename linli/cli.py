@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 
 def _django(args: list[str]) -> None:
@@ -32,9 +33,42 @@ def serve(argv: list[str]) -> int:
     return 0
 
 
+def _tick_forever(stop: threading.Event, interval: float) -> None:
+    from django.db import close_old_connections
+
+    from linli.servicedesk.jobs import run_due_jobs
+
+    while True:
+        try:
+            run_due_jobs()
+        except Exception as exc:  # a failed tick is logged; the next one tries again
+            print(f"tick failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        finally:
+            close_old_connections()
+        if stop.wait(interval):
+            return
+
+
+def start_tick_thread() -> threading.Event | None:
+    """Run the periodic jobs (``linli tick``) in the background every LINLI_TICK_SECONDS (60; 0: never)."""
+    interval = float(os.environ.get("LINLI_TICK_SECONDS", "60"))
+    if interval <= 0:
+        return None
+    stop = threading.Event()
+    threading.Thread(target=_tick_forever, args=(stop, interval), name="linli-tick", daemon=True).start()
+    return stop
+
+
 def worker(argv: list[str]) -> int:
-    """Run the task worker: it takes tasks from the database queue (notifications, escalations, imports)."""
-    _django(["db_worker", *argv])
+    """Run the task worker: it takes tasks from the database queue (notifications, escalations, imports),
+    and runs the periodic jobs every minute."""
+    _setup()
+    stop = start_tick_thread()
+    try:
+        _django(["db_worker", *argv])
+    finally:
+        if stop is not None:
+            stop.set()
     return 0
 
 

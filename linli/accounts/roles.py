@@ -29,12 +29,21 @@ class Capability(models.TextChoices):
     REQUEST_GRANTS = "request_grants", _("Request data-sharing grants for a department")
     MANAGE_SHARING = "manage_sharing", _("Approve and revoke data-sharing grants, manage department clients")
     VIEW_ACCESS_LOG = "view_access_log", _("Read the data-sharing access log")
+    HANDLE_CASES = "handle_cases", _("Handle service-desk cases")
+    APPLY_ON_BEHALF = "apply_on_behalf", _("Apply for a service on a resident's behalf")
+    REASSIGN_CASES = "reassign_cases", _("Reassign cases and receive escalations")
+    MANAGE_CATALOGUE = "manage_catalogue", _("Manage the service catalogue and routing")
+    VIEW_SATISFACTION = "view_satisfaction", _("View service ratings and satisfaction")
+    RECTIFY_RATINGS = "rectify_ratings", _("Rectify bad ratings and record follow-up calls")
+    CONFIRM_PROACTIVE = "confirm_proactive", _("Confirm proactive services for eligible residents")
 
 
 C = Capability
 # Department officers read data through the sharing API and exports granted to them, not the registry screens.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.GRID_WORKER: frozenset({C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.VIEW_LEDGERS}),
+    Role.GRID_WORKER: frozenset(
+        {C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.VIEW_LEDGERS, C.HANDLE_CASES, C.APPLY_ON_BEHALF}
+    ),
     Role.COMMUNITY_WORKER: frozenset(
         {
             C.VIEW_RESIDENTS,
@@ -46,6 +55,10 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REVIEW_MATCHES,
             C.VIEW_LEDGERS,
             C.EXPORT_LEDGERS,
+            C.HANDLE_CASES,
+            C.APPLY_ON_BEHALF,
+            C.RECTIFY_RATINGS,
+            C.CONFIRM_PROACTIVE,
         }
     ),
     Role.COMMUNITY_DIRECTOR: frozenset(
@@ -59,6 +72,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REVIEW_MATCHES,
             C.VIEW_LEDGERS,
             C.EXPORT_LEDGERS,
+            C.HANDLE_CASES,
+            C.APPLY_ON_BEHALF,
+            C.REASSIGN_CASES,
+            C.VIEW_SATISFACTION,
+            C.RECTIFY_RATINGS,
+            C.CONFIRM_PROACTIVE,
         }
     ),
     Role.STREET_OFFICER: frozenset(
@@ -70,6 +89,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REVIEW_MATCHES,
             C.VIEW_LEDGERS,
             C.EXPORT_LEDGERS,
+            C.HANDLE_CASES,
+            C.REASSIGN_CASES,
+            C.VIEW_SATISFACTION,
         }
     ),
     # District officers bring in departments' files for the whole district, own the ledger templates and
@@ -84,8 +106,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.MANAGE_LEDGER_TEMPLATES,
             C.MANAGE_SHARING,
             C.VIEW_ACCESS_LOG,
+            C.MANAGE_CATALOGUE,
+            C.VIEW_SATISFACTION,
         }
     ),
-    Role.DEPARTMENT_OFFICER: frozenset({C.REQUEST_GRANTS}),
+    # A department officer handles the cases of their own department's items only (Membership.department).
+    Role.DEPARTMENT_OFFICER: frozenset({C.REQUEST_GRANTS, C.HANDLE_CASES}),
     Role.ADMINISTRATOR: frozenset(Capability),
 }

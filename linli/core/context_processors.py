@@ -17,6 +17,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "can_view_residents": has_capability(user, Capability.VIEW_RESIDENTS),
         "can_read_outbox": has_capability(user, Capability.READ_OUTBOX),
         "can_import": has_capability(user, Capability.IMPORT_DATA),
+        "can_handle_cases": has_capability(user, Capability.HANDLE_CASES),
         "can_review": has_capability(user, Capability.REVIEW_MATCHES),
         "can_view_ledgers": has_capability(user, Capability.VIEW_LEDGERS),
         "can_manage_sharing": has_capability(user, Capability.MANAGE_SHARING)

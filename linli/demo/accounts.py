@@ -24,7 +24,8 @@ class DemoAccount:
     full_name: str
     role: Role
     area_code: str
-    department: str = ""
+    department: str = ""  # the service desk's department code of the items this officer handles
+    department_name: str = ""
 
 
 DEMO_ACCOUNTS = (
@@ -33,7 +34,21 @@ DEMO_ACCOUNTS = (
     DemoAccount("community_director", "张秀兰", Role.COMMUNITY_DIRECTOR, COMMUNITY_CODE),
     DemoAccount("street_officer", "刘志强", Role.STREET_OFFICER, STREET_CODE),
     DemoAccount("district_officer", "赵文博", Role.DISTRICT_OFFICER, DISTRICT_CODE),
-    DemoAccount("department_officer", "陈静", Role.DEPARTMENT_OFFICER, DISTRICT_CODE, department="区民政局"),
+    DemoAccount(
+        "department_officer",
+        "陈静",
+        Role.DEPARTMENT_OFFICER,
+        DISTRICT_CODE,
+        DemoAccount(
+            "department_officer",
+            "陈静",
+            Role.DEPARTMENT_OFFICER,
+            DISTRICT_CODE,
+            department="civil_affairs",
+            department_name="区民政局",
+        ),
+        department_name="区民政局",
+    ),
     DemoAccount("administrator", "孙海涛", Role.ADMINISTRATOR, DISTRICT_CODE),
 )
 
@@ -92,8 +107,8 @@ def account_rows() -> list[AccountRow]:
     rows = []
     for account in DEMO_ACCOUNTS:
         area = names.get(account.area_code, account.area_code)
-        if account.department:
-            area = f"{area} {account.department}"
+        if account.department_name:
+            area = f"{area} {account.department_name}"
         rows.append(AccountRow(account.username, str(account.role.label), area, DEMO_PASSWORD))
     return rows
 

@@ -38,6 +38,7 @@ from linli.demo.places import (
     street_kind,
 )
 from linli.registry.bulk import BuildingSpec, HouseholdSpec, MemberSpec, TagSpec, bulk_register_households
+from linli.servicedesk.demo import create_demo_cases
 
 DEFAULT_SEED = 2026
 DEFAULT_RESIDENTS = 50_000
@@ -268,6 +269,8 @@ def generate(
         builder = DistrictBuilder(residents=residents, seed=seed, progress=progress)
         builder.build()
         create_demo_accounts()
+        # A live service desk for the visitor: a dozen cases in every state, made through the desk's services.
+        create_demo_cases()
     return Summary(
         streets=builder.street_count,
         communities=builder.community_count,
