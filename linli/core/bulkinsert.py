@@ -39,8 +39,10 @@ def _same_input_same_output(convert: Callable[[Any], Any]) -> Callable[[Any], An
 
 
 def _encrypter(context: str) -> Callable[[Any], Any]:
+    seal = crypto.encrypter(context=context)
+
     def encrypted(value: Any) -> Any:
-        return crypto.encrypt(str(value), context=context) if value not in (None, "") else value
+        return seal(str(value)) if value not in (None, "") else value
 
     return encrypted
 

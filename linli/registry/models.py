@@ -183,8 +183,13 @@ class FieldProvenance(models.Model):
     A source's value that the golden record did not take stays here as an alternative a worker can choose.
     """
 
+    # Indexed by (resident, field) below, which serves every lookup by resident too.
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="provenance", verbose_name=_("resident")
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="provenance",
+        verbose_name=_("resident"),
+        db_index=False,
     )
     field = models.CharField(_("field"), max_length=32)
     source = models.CharField(_("source"), max_length=64)

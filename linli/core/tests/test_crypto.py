@@ -83,6 +83,8 @@ def test_bad_key_configuration_is_refused():
         )
 
 
+# The child only encrypts one value and exits, so the threads of the test process do not matter to it.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_nonces_never_repeat_and_a_forked_child_draws_its_own_prefix():
     def nonce_of(token: str) -> bytes:
         return base64.b64decode(token.partition("$")[2])[:12]
