@@ -120,7 +120,8 @@ class ImportBatch(models.Model):
 class ImportRow(models.Model):
     """One row of an uploaded file: its cells (encrypted, they hold ID numbers) and its outcome."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # Indexed by (batch, row_number) below, which serves every lookup by batch too.
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField(_("row"))
     cells = EncryptedTextField(_("cells"), context="import_row.cells")
     # Hash of the row's normalised values: the same row imported again finds the resident it led to.

@@ -47,6 +47,8 @@ from linli.registry.services import field_text, id_number_index
 
 # Rows written per transaction: small enough that a failure loses little work, large enough to be fast.
 CHUNK_ROWS = 5000
+# Keys looked up per query: a round trip per few hundred keys costs more than the lookups themselves.
+LOOKUP_BATCH = 5000
 INSERT_BATCH = 1000
 TAG_SOURCE_FALLBACK = "import"
 
@@ -329,9 +331,9 @@ def link_batch(
     # 1. The same row imported before leads to the same person.
     by_print: dict[str, int] = {}
     prints = [r.fingerprint for r in open_rows]
-    for start in range(0, len(prints), 500):
+    for start in range(0, len(prints), LOOKUP_BATCH):
         for fingerprint, resident_id in ImportRow.objects.filter(
-            fingerprint__in=prints[start : start + 500], resident__isnull=False
+            fingerprint__in=prints[start : start + LOOKUP_BATCH], resident__isnull=False
         ).values_list("fingerprint", "resident_id"):
             by_print[fingerprint] = resident_id
     current = _follow_merges(set(by_print.values()))
@@ -346,9 +348,9 @@ def link_batch(
     index_of = {r.number: id_number_index(r.values["id_number"]) for r in remaining if r.id_valid}
     found: dict[str, tuple[int, str]] = {}
     indexes = list(set(index_of.values()))
-    for start in range(0, len(indexes), 500):
+    for start in range(0, len(indexes), LOOKUP_BATCH):
         for pk, index, code in Resident.objects.filter(
-            id_number_index__in=indexes[start : start + 500]
+            id_number_index__in=indexes[start : start + LOOKUP_BATCH]
         ).values_list("pk", "id_number_index", "area__code"):
             found[index] = (pk, code)
     current = _follow_merges({pk for pk, _code in found.values()})
