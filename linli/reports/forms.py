@@ -4,6 +4,7 @@ columns, in the order the manager gives them."""
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.registry.choices import HukouStatus, ResidenceStatus, Sex, Tag
@@ -89,7 +90,8 @@ class TemplateForm(forms.Form):
     )
     disability_grades = forms.TypedMultipleChoiceField(
         label=_("Disability grade"),
-        choices=[(grade, _("Grade %(grade)d") % {"grade": grade}) for grade in range(1, 5)],
+        # Formatted when shown, not at import, so each request sees its own language.
+        choices=[(grade, format_lazy(_("Grade {grade}"), grade=grade)) for grade in range(1, 5)],
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,

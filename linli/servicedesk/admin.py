@@ -78,5 +78,6 @@ class CaseAdmin(ReadOnlyAdmin[Case]):
 class RatingAdmin(ReadOnlyAdmin[Rating]):
     list_display = ("case", "level", "rated_at")
 
+
 # Open311 keys are managed beside the catalogue.
 import linli.servicedesk.open311.admin  # noqa: E402, F401

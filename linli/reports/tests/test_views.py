@@ -193,3 +193,19 @@ def test_the_editor_opens_a_template_with_its_definition_and_saves_changes(offic
     assert officer_client.post(url, data).status_code == 302
     template = LedgerTemplate.objects.get(code="elderly-80-plus")
     assert template.name == "高龄老人台账" and template.parsed.filters.min_age == 90 and template.active
+
+
+def test_disability_grade_choices_follow_the_language_of_each_request():
+    from django.utils import translation
+
+    from linli.reports import forms as ledger_forms
+
+    field = next(
+        form.base_fields["disability_grades"]
+        for form in vars(ledger_forms).values()
+        if isinstance(form, type) and "disability_grades" in getattr(form, "base_fields", {})
+    )
+    with translation.override("en"):
+        assert str(field.choices[0][1]) == "Grade 1"
+    with translation.override("zh-hans"):
+        assert str(field.choices[0][1]) == "1级"
