@@ -12,6 +12,7 @@ from linli.demo.accounts import COMMUNITY_CODE, DEMO_ACCOUNTS, DEMO_PASSWORD
 from linli.demo.generator import generate
 from linli.demo.people import REFERENCE_DATE, age_on
 from linli.registry.models import Household, Resident, TagAssignment
+from linli.servicedesk.models import ServiceItem
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,10 @@ def test_one_account_per_role_with_the_demo_password():
         assert user.is_demo
         assert user.check_password(DEMO_PASSWORD)
         assert Membership.objects.filter(user=user, role=account.role, area__code=account.area_code).exists()
+    # The department officer handles the civil-affairs items of the service desk's catalogue.
+    officer = Membership.objects.get(user__username="department_officer")
+    assert officer.department == "civil_affairs"
+    assert ServiceItem.objects.filter(department=officer.department).exists()
 
 
 def test_loading_twice_creates_nothing_the_second_time():

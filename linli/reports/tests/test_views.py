@@ -200,11 +200,12 @@ def test_disability_grade_choices_follow_the_language_of_each_request():
 
     from linli.reports import forms as ledger_forms
 
-    field = next(
-        form.base_fields["disability_grades"]
+    forms_with_grades = [
+        form
         for form in vars(ledger_forms).values()
         if isinstance(form, type) and "disability_grades" in getattr(form, "base_fields", {})
-    )
+    ]
+    field = forms_with_grades[0].base_fields["disability_grades"]  # type: ignore[attr-defined]
     with translation.override("en"):
         assert str(field.choices[0][1]) == "Grade 1"
     with translation.override("zh-hans"):
