@@ -26,7 +26,7 @@ def test_the_same_idempotency_key_queues_one_message():
     assert Notification.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # restores migrated data after its flush
 def test_delivery_is_enqueued_only_after_commit():
     from django_tasks_db.models import DBTaskResult
 

@@ -283,7 +283,7 @@ def test_watermark_on_sqlite_is_the_highest_id(grids):
     assert watermark() == ResidentChange.objects.latest("id").pk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # restores migrated data after its flush
 def test_a_change_committed_late_with_a_lower_id_is_still_served_once():
     """PostgreSQL: a transaction takes id N, another takes N+1 and commits first. The feed must not move
     its cursor past N before N commits."""
