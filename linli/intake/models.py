@@ -140,9 +140,6 @@ class ImportRow(models.Model):
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="one_row_per_number"),
         ]
-        indexes: ClassVar[list[models.Index]] = [
-            models.Index(fields=["batch", "outcome"], name="row_outcome"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"

@@ -200,6 +200,7 @@ class FieldProvenance(models.Model):
     # Whether the golden record took this value when it was recorded.
     applied = models.BooleanField(_("applied"), default=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Not indexed: nothing reads provenance by who recorded it, and an import appends it by the million.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -207,6 +208,7 @@ class FieldProvenance(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+        db_index=False,
     )
 
     class Meta:
