@@ -7,11 +7,12 @@ driver as plain parameters. No signals and no ``save()`` run, as with ``bulk_cre
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg.copy import QueuedLibpqWriter
 
 from linli.core import crypto
 from linli.core.fields import EncryptedTextField
@@ -60,15 +61,20 @@ def _converter(field: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], A
     return None
 
 
-def _prepare(rows: Iterable[Sequence[Any]], converters: list[Callable[[Any], Any] | None]) -> list[list[Any]]:
+Converters = list[Callable[[Any], Any] | None]
+
+
+def _prepared(rows: Iterable[Sequence[Any]], converters: Converters) -> Iterator[list[Any]]:
     converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
-    prepared = []
     for row in rows:
         values = list(row)
         for index, convert in converting:
             values[index] = convert(values[index])
-        prepared.append(values)
-    return prepared
+        yield values
+
+
+def _prepare(rows: Iterable[Sequence[Any]], converters: Converters) -> list[list[Any]]:
+    return list(_prepared(rows, converters))
 
 
 def insert_rows(
@@ -89,28 +95,14 @@ def insert_rows(
     quote = connection.ops.quote_name
     names = ", ".join(quote(_column(f)) for f in fields)
     table = quote(meta.db_table)
-    prepared = _prepare(rows, converters)
     ids: list[int] = []
+    if connection.vendor == "postgresql":
+        return _copy_rows(connection, model, names, list(rows), converters, returning_ids=returning_ids)
+    prepared = _prepare(rows, converters)
     if not prepared:
         return ids
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY is PostgreSQL's own bulk path: one stream, no statement per row. Ids, when wanted, are
-            # drawn from the table's sequence first and copied with the rows, so they are known in order.
-            if returning_ids:
-                pk = _column(meta.pk)
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [meta.db_table, pk, len(prepared)],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                names = f"{quote(pk)}, {names}"
-                prepared = [[pk_value, *row] for pk_value, row in zip(ids, prepared, strict=True)]
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in prepared:
-                    copy.write_row(row)
-            return ids
         if not returning_ids:
             sql = f"INSERT INTO {table} ({names}) VALUES {one}"  # noqa: S608 - names from the model
             for start in range(0, len(prepared), EXECUTEMANY_BATCH):
@@ -122,6 +114,43 @@ def insert_rows(
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))} RETURNING {pk}"  # noqa: S608
             cursor.execute(sql, [value for row in batch for value in row])
             ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def _copy_rows(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    names: str,
+    rows: list[Sequence[Any]],
+    converters: list[Callable[[Any], Any] | None],
+    *,
+    returning_ids: bool,
+) -> list[int]:
+    """COPY, PostgreSQL's own bulk path: one stream, no statement per row. Rows are converted (encrypted)
+    as they are sent, and a thread sends them, so the server indexes while Python encrypts. Ids, when
+    wanted, are drawn from the table's sequence first and copied with the rows, so they are known in order."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    ids: list[int] = []
+    if not rows:
+        return ids
+    with connection.cursor() as cursor:
+        if returning_ids:
+            pk = _column(meta.pk)
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            names = f"{quote(pk)}, {names}"
+            rows = [(pk_value, *row) for pk_value, row in zip(ids, rows, strict=True)]
+            converters = [None, *converters]
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY {quote(meta.db_table)} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw)
+        ) as copy:
+            for row in _prepared(rows, converters):
+                copy.write_row(row)
     return ids
 
 
