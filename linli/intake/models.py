@@ -92,6 +92,8 @@ class ImportBatch(models.Model):
     stage = models.CharField(_("stage"), max_length=32, blank=True)
     timings = models.JSONField(_("stage timings"), default=dict)
     error = models.TextField(_("error"), blank=True)
+    # Group names in a list column that match no tag: said once for the file, not on every row.
+    unknown_groups = models.JSONField(_("unknown group names"), default=list, blank=True)
     report = models.FileField(_("problem report"), upload_to="imports/reports/%Y/%m/", blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

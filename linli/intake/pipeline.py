@@ -26,7 +26,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.bulkinsert import insert_rows
+from linli.core.bulkinsert import insert_rows, rows_with_keys
 from linli.core.models import Area
 from linli.core.services import record_audit_event
 from linli.intake import normalize, reading
@@ -46,9 +46,7 @@ from linli.registry.provenance import SOURCE_FIELDS, Decision, current_sources, 
 from linli.registry.services import field_text, id_number_index
 
 # Rows written per transaction: small enough that a failure loses little work, large enough to be fast.
-CHUNK_ROWS = 5000
-# Keys looked up per query: a round trip per few hundred keys costs more than the lookups themselves.
-LOOKUP_BATCH = 5000
+CHUNK_ROWS = 10000
 INSERT_BATCH = 1000
 TAG_SOURCE_FALLBACK = "import"
 
@@ -65,6 +63,7 @@ class ParsedRow:
     fingerprint: str
     reject_code: str = ""
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (field, code, message)
+    unknown_groups: list[str] = field(default_factory=list)
     messages: str = ""
 
 
@@ -145,11 +144,20 @@ def _parse_row(
         grid=grid,
         fingerprint=fingerprint,
     )
-    blocking = [p for p in result.problems if p.blocking]
+    # A group name the registry has no tag for (临时救助, say) is the list's vocabulary, not a fault of the
+    # row: the batch names those once, and the row stays clean.
+    problems = [p for p in result.problems if p.code != "tag_unknown"]
+    row.unknown_groups = [
+        name
+        for p in result.problems
+        if p.code == "tag_unknown"
+        for name in (p.params or {}).get("names", "").split("、")
+    ]
+    blocking = [p for p in problems if p.blocking]
     if blocking:
         row.reject_code = blocking[0].code
-    row.warnings = [(p.field, p.code, p.text()) for p in result.problems]
-    row.messages = "；".join(p.text() for p in result.problems)
+    row.warnings = [(p.field, p.code, p.text()) for p in problems]
+    row.messages = "；".join(p.text() for p in problems)
     return row
 
 
@@ -241,7 +249,7 @@ def _golden_frame(batch: ImportBatch) -> pl.DataFrame:
             "household__building__address",
             "household__room",
         )
-        .iterator(chunk_size=5000)
+        .iterator(chunk_size=20000)
     )
     uids, names, ids, births, sexes, phones, addresses = [], [], [], [], [], [], []
     for pk, name, id_number, birth, sex, phone, address, building, room in rows:
@@ -332,10 +340,10 @@ def link_batch(
     # 1. The same row imported before leads to the same person.
     by_print: dict[str, int] = {}
     prints = [r.fingerprint for r in open_rows]
-    for start in range(0, len(prints), LOOKUP_BATCH):
-        for fingerprint, resident_id in ImportRow.objects.filter(
-            fingerprint__in=prints[start : start + LOOKUP_BATCH], resident__isnull=False
-        ).values_list("fingerprint", "resident_id"):
+    for fingerprint, resident_id in rows_with_keys(
+        ImportRow, "fingerprint", prints, ("fingerprint", "resident")
+    ):
+        if resident_id is not None:
             by_print[fingerprint] = resident_id
     current = _follow_merges(set(by_print.values()))
     remaining: list[ParsedRow] = []
@@ -349,11 +357,11 @@ def link_batch(
     index_of = {r.number: id_number_index(r.values["id_number"]) for r in remaining if r.id_valid}
     found: dict[str, tuple[int, str]] = {}
     indexes = list(set(index_of.values()))
-    for start in range(0, len(indexes), LOOKUP_BATCH):
-        for pk, index, code in Resident.objects.filter(
-            id_number_index__in=indexes[start : start + LOOKUP_BATCH]
-        ).values_list("pk", "id_number_index", "area__code"):
-            found[index] = (pk, code)
+    area_codes = dict(Area.objects.filter(code__startswith=batch.area.code[:6]).values_list("pk", "code"))
+    for pk, index, area_id in rows_with_keys(
+        Resident, "id_number_index", indexes, ("id", "id_number_index", "area")
+    ):
+        found[index] = (pk, area_codes.get(area_id) or Area.objects.get(pk=area_id).code)
     current = _follow_merges({pk for pk, _code in found.values()})
     left: list[ParsedRow] = []
     for row in remaining:
@@ -743,7 +751,10 @@ def run_batch(
         pending = [r for r in rows if r.number not in done]
         timings["parse"] = time.perf_counter() - started
         ImportBatch.objects.filter(pk=batch.pk).update(
-            total_rows=len(rows), processed_rows=len(done), stage="link"
+            total_rows=len(rows),
+            processed_rows=len(done),
+            stage="link",
+            unknown_groups=sorted({name for row in rows for name in row.unknown_groups if name})[:200],
         )
 
         started = time.perf_counter()

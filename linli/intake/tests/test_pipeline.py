@@ -224,3 +224,23 @@ def test_a_failure_in_the_middle_leaves_no_half_written_resident_and_a_rerun_fin
     assert ImportRow.objects.filter(batch=batch).count() == 25
     assert Resident.objects.count() == 25
     assert batch.counts == {Outcome.CREATED: 25}
+
+
+def test_a_group_name_without_a_tag_is_named_once_for_the_file_and_leaves_the_row_clean(
+    media, tmp_path, places, worker_a
+):
+    path = tmp_path / "救助.csv"
+    number = id_number(31, dt.date(1950, 3, 3))
+    path.write_text(
+        f"姓名,公民身份号码,所属社区,救助类别\n吴一,{number},{places['a'].code},低保、临时救助\n", "utf-8"
+    )
+    batch = new_batch(path, places["a"], worker_a)
+    assert batch.mapping["救助类别"] == "tag_list"
+
+    pipeline.run_batch(batch, actor=worker_a)
+
+    batch.refresh_from_db()
+    row = ImportRow.objects.get(batch=batch)
+    assert (row.outcome, row.reason_code) == (Outcome.CREATED, "")
+    assert batch.unknown_groups == ["临时救助"]
+    assert TagAssignment.objects.filter(resident=row.resident, tag="minimum_allowance").exists()
