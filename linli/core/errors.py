@@ -1,5 +1,7 @@
 """The one exception type for broken business rules."""
 
+from typing import Any
+
 from django.utils.functional import Promise
 
 
@@ -14,3 +16,9 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "message": str(self.message), "field": self.field}
+
+
+def add_error_to_form(form: Any, error: DomainError, *, field: str | None = None) -> None:
+    """Show a broken rule beside its field (``field`` or the error's own), or above the form."""
+    name = field if field is not None else error.field
+    form.add_error(name if name in form.fields else None, str(error.message))

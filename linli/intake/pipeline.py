@@ -101,11 +101,11 @@ def parse_batch(batch: ImportBatch) -> tuple[list[str], list[ParsedRow]]:
             continue
         if not any(c.strip() for c in cells):
             continue
-        parsed.append(_parse_row(index + 1, header, cells, mapping, batch.constant_tags, today))
+        parsed.append(parse_row(index + 1, header, cells, mapping, batch.constant_tags, today))
     return header, parsed
 
 
-def _parse_row(
+def parse_row(
     number: int,
     header: list[str],
     cells: list[str],

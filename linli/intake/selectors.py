@@ -10,8 +10,8 @@ from linli.accounts.roles import Capability
 from linli.core.idnumbers import mask_id_number
 from linli.core.phones import mask_phone
 from linli.intake.models import ImportBatch, ImportProfile, ReviewItem, ReviewKind, ReviewStatus
-from linli.intake.pipeline import ParsedRow, _parse_row
-from linli.intake.services import _first_rows
+from linli.intake.pipeline import ParsedRow, parse_row
+from linli.intake.services import first_rows
 from linli.registry.access import area_condition
 from linli.registry.models import FieldProvenance, Resident
 from linli.registry.services import field_text
@@ -40,7 +40,7 @@ class PreviewRow:
 
 def batch_preview(*, batch: ImportBatch, limit: int = 30) -> list[PreviewRow]:
     """The first rows after the header, read with the chosen mapping, problems marked on their cells."""
-    rows = _first_rows(batch, batch.first_data_row + limit)
+    rows = first_rows(batch, batch.first_data_row + limit)
     column_of = {
         batch.mapping.get(label): i for i, label in enumerate(batch.header) if batch.mapping.get(label)
     }
@@ -49,7 +49,7 @@ def batch_preview(*, batch: ImportBatch, limit: int = 30) -> list[PreviewRow]:
         cells = rows[index]
         if not any(c.strip() for c in cells):
             continue
-        parsed: ParsedRow = _parse_row(index + 1, batch.header, cells, batch.mapping, batch.constant_tags)
+        parsed: ParsedRow = parse_row(index + 1, batch.header, cells, batch.mapping, batch.constant_tags)
         columns = {column_of[f] for f, _code, _message in parsed.warnings if f in column_of}
         preview.append(
             PreviewRow(

@@ -90,7 +90,7 @@ def create_batch(
 def _guess_layout(batch: ImportBatch, profile: ImportProfile | None) -> None:
     info = reading.inspect_file(Path(batch.file.path), filename=batch.filename)
     batch.sheet = info.default_sheet
-    top = _first_rows(batch, 25)
+    top = first_rows(batch, 25)
     if not top:
         raise DomainError("empty_file", _("The file has no rows."), field="file")
     batch.header_row = reading.detect_header_row(top)
@@ -103,7 +103,7 @@ def _guess_layout(batch: ImportBatch, profile: ImportProfile | None) -> None:
     batch.mapping = mapping
 
 
-def _first_rows(batch: ImportBatch, count: int) -> list[list[str]]:
+def first_rows(batch: ImportBatch, count: int) -> list[list[str]]:
     rows: list[list[str]] = []
     for row in reading.read_rows(Path(batch.file.path), filename=batch.filename, sheet=batch.sheet or None):
         rows.append(row)
@@ -146,7 +146,7 @@ def set_batch_layout(
     with transaction.atomic():
         batch.sheet = sheet or batch.sheet
         batch.header_row = header_row
-        rows = _first_rows(batch, header_row + 2)
+        rows = first_rows(batch, header_row + 2)
         if len(rows) <= header_row:
             raise DomainError("header_row_missing", _("The file has no such row."), field="header_row")
         batch.header, batch.first_data_row = reading.header_labels(rows, header_row)

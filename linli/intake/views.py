@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.access import staff_required
 from linli.accounts.roles import Capability
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, add_error_to_form
 from linli.core.models import Area
 from linli.core.services import record_audit_event
 from linli.intake import reading, selectors, services
@@ -21,11 +21,6 @@ from linli.intake.forms import DecisionForm, LayoutForm, UploadForm
 from linli.intake.models import BatchStatus, ReviewStatus
 from linli.registry.access import area_condition
 from linli.registry.models import Resident
-
-
-def _attach_error(form: Any, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
 
 
 def _import_areas(user: Any) -> Any:
@@ -47,7 +42,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 profile=form.cleaned_data["profile"],
             )
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             return redirect("intake:batch", batch_id=batch.pk)
     batches = selectors.batches_in_scope(user=request.user)[:50]
@@ -93,7 +88,7 @@ def batch_layout(request: HttpRequest, batch_id: int) -> HttpResponse:
                 save_profile_as=form.cleaned_data["save_profile_as"],
             )
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Mapping saved. Check the preview, then start the import."))
             return redirect("intake:batch", batch_id=batch.pk)
@@ -181,7 +176,7 @@ def review_decide(request: HttpRequest, item_id: int) -> HttpResponse:
                 services.undo_merge(actor=request.user, item=item, reason=reason)
                 messages.success(request, _("The merge was undone."))
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             return redirect("intake:review", item_id=item.pk)
     detail = selectors.review_detail(item=item)

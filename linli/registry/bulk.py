@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +22,9 @@ from linli.core.phones import normalize_mobile
 from linli.core.phones import phone_blind_index as phone_index
 from linli.core.services import record_audit_event
 from linli.registry.choices import ETHNICITIES, TAG_LEVELS, HukouStatus, Relation, ResidenceStatus, Sex, Tag
+from linli.registry.imports import ProvenanceRow, append_provenance
 from linli.registry.models import (
     Building,
-    FieldProvenance,
     Household,
     Resident,
     ResidentChange,
@@ -36,8 +36,6 @@ from linli.registry.services import TRACKED_FIELDS, field_text, id_number_index
 # keeps memory flat however large the input is.
 HOUSEHOLD_BATCH = 2000
 INSERT_BATCH = 1000
-# Provenance rows per INSERT statement: 8 parameters each, well below every backend's limit.
-PROVENANCE_BATCH = 100
 # Existing ID numbers are looked up this many at a time (below SQLite's variable limit).
 LOOKUP_BATCH = 500
 
@@ -297,43 +295,6 @@ def _create_buildings(households: Sequence[HouseholdSpec]) -> tuple[dict[Buildin
     return new, len(new)
 
 
-def _insert_provenance(rows: list[tuple[int, str, str]], *, source: str, recorded_by: Any) -> None:
-    """Append provenance rows (resident id, field) with plain multi-row INSERTs.
-
-    There are eight per resident; building a model instance and compiling each value through the ORM
-    took most of a 50,000-resident import, while these rows hold only ids, short strings and one time.
-    """
-    connection = connections[router.db_for_write(FieldProvenance)]
-    quote = connection.ops.quote_name
-    meta = FieldProvenance._meta
-    names = ("resident", "field", "value", "source", "source_ref", "applied", "recorded_at", "recorded_by")
-    column_of = {field.name: field.column for field in meta.concrete_fields if field.column}
-    columns = ", ".join(quote(column_of[name]) for name in names)
-    recorded_at = meta.get_field("recorded_at").get_db_prep_save(timezone.now(), connection)
-    recorded_by_id = recorded_by.pk if recorded_by is not None else None
-    value_field = meta.get_field("value")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), PROVENANCE_BATCH):
-            batch = rows[start : start + PROVENANCE_BATCH]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-            params: list[Any] = []
-            for resident_id, field_name, value in batch:
-                params += (
-                    resident_id,
-                    field_name,
-                    value_field.get_db_prep_save(value, connection),
-                    source,
-                    "",
-                    True,
-                    recorded_at,
-                    recorded_by_id,
-                )
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {placeholders}",  # noqa: S608 - names from the model
-                params,
-            )
-
-
 def _write_group(
     group: Sequence[HouseholdSpec],
     checked: Sequence[list[_CheckedMember]],
@@ -383,7 +344,7 @@ def _write_group(
     ]
     Household.objects.filter(pk__in=[h.pk for h in households]).update(head_id=Subquery(head))
 
-    provenance: list[tuple[int, str, str]] = []
+    provenance: list[ProvenanceRow] = []
     tags: list[TagAssignment] = []
     changes: list[ResidentChange] = []
     area_codes = dict(Area.objects.filter(pk__in={r.area_id for r in residents}).values_list("pk", "code"))
@@ -394,7 +355,7 @@ def _write_group(
         for name in TRACKED_FIELDS:
             value = field_text(resident, name)
             if value:
-                provenance.append((resident.pk, name, value))
+                provenance.append(ProvenanceRow(resident.pk, name, value, "", True))
         changes.append(
             ResidentChange(
                 resident=resident,
@@ -417,7 +378,7 @@ def _write_group(
                     set_by=recorded_by,
                 )
             )
-    _insert_provenance(provenance, source=source, recorded_by=recorded_by)
+    append_provenance(provenance, source=source, recorded_by_id=recorded_by.pk if recorded_by else None)
     ResidentChange.objects.bulk_create(changes, batch_size=INSERT_BATCH)
     TagAssignment.objects.bulk_create(tags, batch_size=INSERT_BATCH)
     return households, len(residents), len(tags)

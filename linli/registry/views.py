@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.access import has_capability, resident_required, second_factor_ok, staff_required
 from linli.accounts.roles import Capability
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, add_error_to_form
 from linli.core.idnumbers import mask_id_number
 from linli.core.phones import mask_phone
 from linli.core.services import record_audit_event
@@ -32,11 +32,6 @@ from linli.registry.forms import (
 
 RESIDENT_FIELDS = ("name", "id_number", "phone", "hukou_status", "ethnicity", "residence_status")
 PERSONAL = services.PERSONAL_FIELDS
-
-
-def _attach_error(form: Any, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -160,7 +155,7 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
         try:
             services.update_resident(actor=request.user, resident=resident, changes=changes)
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:resident", resident_id=resident.pk)
@@ -260,7 +255,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
                 head=head,
             )
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Household registered."))
             return redirect("registry:household", household_id=household.pk)
@@ -284,7 +279,7 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
                 head=form.cleaned_data["head"],
             )
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:household", household_id=household.pk)
@@ -303,7 +298,7 @@ def member_new(request: HttpRequest, household_id: int) -> HttpResponse:
         try:
             resident = services.register_resident(actor=request.user, household=household, **data)
         except DomainError as error:
-            _attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Resident registered."))
             return redirect("registry:resident", resident_id=resident.pk)

@@ -10,15 +10,12 @@ Personal data leaves a ledger masked only: ID numbers and phones go through ``ma
 ``mask_phone`` as soon as they are decrypted.
 """
 
-import binascii
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
 from django.db.models import Case as CaseWhen
 from django.db.models import (
     Count,
@@ -38,7 +35,6 @@ from django.utils.translation import gettext as _
 
 from linli.core import crypto
 from linli.core.idnumbers import mask_id_number
-from linli.core.keys import Keyring
 from linli.core.models import Area
 from linli.core.phones import mask_phone
 from linli.registry.choices import ETHNICITIES, HukouStatus, Relation, ResidenceStatus, Sex, Tag
@@ -129,29 +125,6 @@ class Batch:
 
 # Makes one column's cells for a whole batch of rows read.
 type Builder = Callable[[Sequence[Sequence[Any]], Batch], list[Cell]]
-
-
-class Decryptor:
-    """Decrypts the values of one encrypted field, keeping one cipher per key.
-
-    The format is ``linli.core.crypto``'s (``<key id>$<base64(nonce || ciphertext+tag)>``, the field's context
-    as associated data); ``crypto.decrypt`` builds the cipher again for every value, which is half the cost
-    of a value, and a ledger decrypts two or three values a row.
-    """
-
-    def __init__(self, context: str) -> None:
-        self.associated = context.encode()
-        self.ciphers: dict[str, AESGCM] = {}
-
-    def __call__(self, token: str) -> str:
-        key_id, _sep, payload = token.partition("$")
-        cipher = self.ciphers.get(key_id)
-        if cipher is None:
-            keyring: Keyring = settings.KEYRING
-            cipher = self.ciphers[key_id] = AESGCM(keyring.encryption_keys[key_id])
-        raw = binascii.a2b_base64(payload)
-        nonce = crypto.NONCE_BYTES
-        return cipher.decrypt(raw[:nonce], raw[nonce:], self.associated).decode()
 
 
 def field_context(name: str) -> str:
@@ -423,7 +396,7 @@ class LedgerQuery:
 
     def _masked_builder(self, key: str) -> Builder:
         at = self._sealed_field(key)
-        decrypt = Decryptor(field_context(key))
+        decrypt = crypto.decrypter(context=field_context(key))
         mask = mask_id_number if key == "id_number" else mask_phone
         return lambda chunk, batch: [mask(decrypt(row[at])) if row[at] else "" for row in chunk]
 
@@ -432,7 +405,7 @@ class LedgerQuery:
         building_at = self._field("household__building__address")
         room_at = self._field("household__room")
         reported_at = self._sealed_field("address")
-        decrypt = Decryptor(field_context("address"))
+        decrypt = crypto.decrypter(context=field_context("address"))
 
         def address(row: Sequence[Any]) -> str:
             if row[household_at] is None:

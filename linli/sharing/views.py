@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.access import has_capability, second_factor_ok, staff_required
 from linli.accounts.roles import Capability
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, add_error_to_form
 from linli.sharing import catalogue, selectors, services
 from linli.sharing.access import GRANT_VIEWERS, access_client, access_client_token, access_grant
 from linli.sharing.forms import (
@@ -68,9 +68,7 @@ FORM_FIELD = {"fields": "shared_fields", "expires_at": "expires_on"}
 
 
 def _attach_error(form: Any, error: DomainError) -> None:
-    field = FORM_FIELD.get(error.field or "", error.field)
-    field = field if field in form.fields else None
-    form.add_error(field, str(error.message))
+    add_error_to_form(form, error, field=FORM_FIELD.get(error.field or "", error.field))
 
 
 @staff_with_any(*GRANT_VIEWERS, Capability.VIEW_ACCESS_LOG)

@@ -11,7 +11,6 @@ from linli.core.keys import new_key
 from linli.registry.models import Resident
 from linli.reports.definitions import parse_definition
 from linli.reports.engine import (
-    Decryptor,
     Heading,
     LedgerQuery,
     age_band,
@@ -282,10 +281,12 @@ def test_the_batch_decryptor_reads_values_of_every_key_like_the_field_does(setti
     settings.KEYRING = replace(settings.KEYRING, encryption_keys=keys, active_key_id="k2")
     new = crypto.encrypt("360426199101010071", context="resident.id_number")
     assert crypto.key_id_of(new) == "k2" != crypto.key_id_of(old)
-    decrypt = Decryptor("resident.id_number")
+    decrypt = crypto.decrypter(context="resident.id_number")
     assert [decrypt(old), decrypt(new)] == [
         crypto.decrypt(old, context="resident.id_number"),
         "360426199101010071",
     ]
     with pytest.raises(InvalidTag):
-        Decryptor("resident.phone")(new)  # the context is bound: a value of another field does not decrypt
+        crypto.decrypter(context="resident.phone")(
+            new
+        )  # the context is bound: a value of another field does not decrypt
