@@ -5,7 +5,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -16,10 +15,14 @@ class Division:
     parent_code: str
 
 
+# The demo district's codes ship with the package (see data/china-division/README.md).
+SHIPPED_DIVISIONS = Path(__file__).resolve().parent / "data" / "china-division"
+
+
 def division_data_dir() -> Path:
-    """``LINLI_DIVISION_DATA`` if set, else ``shared/data/china-division`` beside the project folder."""
+    """``LINLI_DIVISION_DATA`` if set (e.g. the full national set), else the subset shipped with Linli."""
     override = os.environ.get("LINLI_DIVISION_DATA")
-    path = Path(override) if override else settings.BASE_DIR.parent / "shared" / "data" / "china-division"
+    path = Path(override) if override else SHIPPED_DIVISIONS
     if not (path / "streets.csv").exists():
         raise ImproperlyConfigured(
             f"division codes not found in {path}; set LINLI_DIVISION_DATA to the china-division folder"
