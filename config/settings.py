@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "linli.reports",
     "linli.sharing",
     "linli.servicedesk",
+    "linli.care",
+    "linli.meals",
+    "linli.homecare",
+    "linli.alarms",
     "linli.demo",
 ]
 

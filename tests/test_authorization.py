@@ -262,7 +262,7 @@ def all_route_names() -> Iterator[str]:
 
 # Apps past the registry keep their matrix beside their code: ``linli/<app>/tests/authz_routes.py`` maps each
 # of the app's routes to the test module and function that walks it through the roles inside and outside.
-APPS_WITH_OWN_MATRIX = ("intake", "reports", "sharing", "servicedesk")
+APPS_WITH_OWN_MATRIX = ("intake", "reports", "sharing", "servicedesk", "care", "meals", "homecare", "alarms")
 
 
 def app_matrix_routes() -> dict[str, str]:

@@ -36,16 +36,42 @@ class Capability(models.TextChoices):
     VIEW_SATISFACTION = "view_satisfaction", _("View service ratings and satisfaction")
     RECTIFY_RATINGS = "rectify_ratings", _("Rectify bad ratings and record follow-up calls")
     CONFIRM_PROACTIVE = "confirm_proactive", _("Confirm proactive services for eligible residents")
+    RECORD_VISITS = "record_visits", _("Record care visits and see visits due")
+    MANAGE_CARE_PLANS = "manage_care_plans", _("Set care-visit rules and assign visitors")
+    ORDER_CARE = "order_care", _("Order meals and home care on a resident's behalf")
+    MANAGE_MEALS = "manage_meals", _("Manage canteens, menus, kitchen lists and meal subsidies")
+    MANAGE_HOME_CARE = "manage_home_care", _("Manage home-care providers and orders")
+    RESPOND_ALARMS = "respond_alarms", _("Watch the alarm console, acknowledge and close alarms")
+    MANAGE_ALARM_POLICIES = (
+        "manage_alarm_policies",
+        _("Set alarm escalation policies, duty rosters and responders"),
+    )
+    VIEW_CARE_REPORTS = "view_care_reports", _("View visit coverage and alarm acknowledgement reports")
 
 
 C = Capability
 # Department officers read data through the sharing API and exports granted to them, not the registry screens.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.GRID_WORKER: frozenset(
-        {C.VIEW_RESIDENTS, C.EDIT_RESIDENTS, C.MANAGE_TAGS, C.VIEW_LEDGERS, C.HANDLE_CASES, C.APPLY_ON_BEHALF}
+        {
+            C.RECORD_VISITS,
+            C.ORDER_CARE,
+            C.RESPOND_ALARMS,
+            C.VIEW_RESIDENTS,
+            C.EDIT_RESIDENTS,
+            C.MANAGE_TAGS,
+            C.VIEW_LEDGERS,
+            C.HANDLE_CASES,
+            C.APPLY_ON_BEHALF,
+        }
     ),
     Role.COMMUNITY_WORKER: frozenset(
         {
+            C.RECORD_VISITS,
+            C.ORDER_CARE,
+            C.MANAGE_MEALS,
+            C.MANAGE_HOME_CARE,
+            C.RESPOND_ALARMS,
             C.VIEW_RESIDENTS,
             C.EDIT_RESIDENTS,
             C.MANAGE_TAGS,
@@ -63,6 +89,14 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.COMMUNITY_DIRECTOR: frozenset(
         {
+            C.RECORD_VISITS,
+            C.MANAGE_CARE_PLANS,
+            C.ORDER_CARE,
+            C.MANAGE_MEALS,
+            C.MANAGE_HOME_CARE,
+            C.RESPOND_ALARMS,
+            C.MANAGE_ALARM_POLICIES,
+            C.VIEW_CARE_REPORTS,
             C.VIEW_RESIDENTS,
             C.EDIT_RESIDENTS,
             C.MANAGE_TAGS,
@@ -82,6 +116,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.STREET_OFFICER: frozenset(
         {
+            C.MANAGE_CARE_PLANS,
+            C.MANAGE_MEALS,
+            C.RESPOND_ALARMS,
+            C.MANAGE_ALARM_POLICIES,
+            C.VIEW_CARE_REPORTS,
             C.VIEW_RESIDENTS,
             C.REVEAL_PERSONAL_DATA,
             C.EXPORT_RESIDENTS,
@@ -98,6 +137,10 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # approve what each department may read.
     Role.DISTRICT_OFFICER: frozenset(
         {
+            C.MANAGE_CARE_PLANS,
+            C.MANAGE_MEALS,
+            C.MANAGE_ALARM_POLICIES,
+            C.VIEW_CARE_REPORTS,
             C.VIEW_RESIDENTS,
             C.EXPORT_RESIDENTS,
             C.IMPORT_DATA,

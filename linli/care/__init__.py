@@ -1,0 +1,1 @@
+"""Care for the vulnerable: visit rules, due visits and visit records."""

@@ -1,0 +1,1 @@
+"""homecare tables."""
