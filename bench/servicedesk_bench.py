@@ -75,12 +75,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--pg-database", default="linli_servicedesk_bench")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database a --keep run left (migrated, not reloaded)"
+    )
     parser.add_argument("--explain", action="store_true", help="print the plan of the queue query")
     parser.add_argument("--no-json", action="store_true")
     return parser.parse_args(argv)
 
 
-def configure_environment(args: argparse.Namespace) -> None:
+def configure_environment(args: argparse.Namespace) -> bool:
+    """Point Django at the bench's own database and keys; True if a kept database is reused."""
     for name in (
         "LINLI_ENCRYPTION_KEYS",
         "LINLI_ENCRYPTION_ACTIVE_KEY",
@@ -95,8 +99,9 @@ def configure_environment(args: argparse.Namespace) -> None:
     if "bench" not in args.pg_database:
         sys.exit("--pg-database must contain 'bench': this script drops and recreates it")
     bench_url, maintenance_url = postgres_urls(args)
-    recreate_postgres(maintenance_url, args.pg_database, reuse=False)
+    reused = recreate_postgres(maintenance_url, args.pg_database, reuse=args.reuse)
     os.environ["DATABASE_URL"] = bench_url
+    return reused
 
 
 # --- the cases ------------------------------------------------------------------------------------
@@ -326,7 +331,7 @@ def explain_queue(user: Any) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    configure_environment(args)
+    reused = configure_environment(args)
 
     import django
 
@@ -337,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from linli.accounts.models import User
     from linli.accounts.roles import Role
     from linli.accounts.services import create_staff_user, issue_api_token
     from linli.core.models import Area
@@ -352,16 +358,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"migrate: {time.perf_counter() - started:.1f} s")
 
     rng = random.Random(args.seed)
-    population = generate(args.residents, args.seed)
-    started = time.perf_counter()
-    load(population, 2000)
-    print(f"load residents: {len(population.people):,} in {time.perf_counter() - started:.1f} s")
-    steps = load_cases(count=args.cases, open_share=args.open_share, rng=rng)
-    print(f"load cases: {Case.objects.count():,} ({', '.join(f'{k} {v:.1f} s' for k, v in steps.items())})")
-    with connection.cursor() as cursor:
+    if reused and Case.objects.exists():
+        print(f"reused: {Case.objects.count():,} cases from an earlier --keep run")
+    else:
+        population = generate(args.residents, args.seed)
         started = time.perf_counter()
-        cursor.execute("VACUUM ANALYZE")
-        print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
+        load(population, 2000)
+        print(f"load residents: {len(population.people):,} in {time.perf_counter() - started:.1f} s")
+        steps = load_cases(count=args.cases, open_share=args.open_share, rng=rng)
+        timings = ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+        print(f"load cases: {Case.objects.count():,} ({timings})")
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute("VACUUM ANALYZE")
+            print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
 
     # The busiest community: its worker's queue is the longest.
     counts: dict[str, int] = {}
@@ -369,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         counts[code[:12]] = counts.get(code[:12], 0) + 1
     community_code = max(counts, key=lambda code: counts[code])
     community = Area.objects.get(code=community_code)
-    worker = create_staff_user(
+    worker = User.objects.filter(username="bench-worker").first() or create_staff_user(
         username="bench-worker",
         password=os.urandom(16).hex(),
         full_name="社区工作者",

@@ -12,6 +12,15 @@ from django.http.response import HttpResponseBase
 from linli.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 
 
+def memberships_of(user: Any) -> list[Any]:
+    """The user's memberships with their areas, read once per request (kept on the user object)."""
+    cached: list[Any] | None = getattr(user, "_linli_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.select_related("area").all())
+        user._linli_memberships = cached
+    return cached
+
+
 def scope_prefixes(user: Any, capability: Capability) -> list[str]:
     """Area codes below which ``user`` holds ``capability``; empty for anyone else."""
     if not user.is_authenticated or not user.is_active or getattr(user, "kind", None) != "staff":
@@ -19,7 +28,7 @@ def scope_prefixes(user: Any, capability: Capability) -> list[str]:
     cache: dict[Capability, list[str]] | None = getattr(user, "_linli_scope_cache", None)
     if cache is None:
         cache = {}
-        memberships = list(user.memberships.select_related("area").all())
+        memberships = memberships_of(user)
         for cap in Capability:
             codes = {m.area.code for m in memberships if cap in ROLE_CAPABILITIES[Role(m.role)]}
             # Drop codes already covered by a shorter one.

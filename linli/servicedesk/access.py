@@ -6,16 +6,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from linli.accounts.access import memberships_of
 from linli.accounts.roles import ROLE_CAPABILITIES, Capability, Role
 from linli.servicedesk.models import Case, Rectification
 
 
 def _memberships(user: Any) -> list[Any]:
-    cached: list[Any] | None = getattr(user, "_linli_desk_memberships", None)
-    if cached is None:
-        cached = list(user.memberships.select_related("area").all())
-        user._linli_desk_memberships = cached
-    return cached
+    return memberships_of(user)
 
 
 def case_condition(

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import login_staff
 from linli.accounts.roles import Role
@@ -119,6 +120,26 @@ def test_the_worker_queue_is_sorted_by_due_time_with_a_fixed_number_of_queries(
         page = client.get(reverse("servicedesk:desk"))
     due = [c.due_at for c in page.context["cases"]]
     assert len(due) == 11 and due == sorted(due)
+
+
+def test_the_queue_rows_escape_every_value_and_mark_the_overdue(client, worker_a, grid_a):
+    from linli.servicedesk.models import ServiceItem
+
+    ServiceItem.objects.filter(code="street_lamp").update(name="<i>路灯</i>")
+    worker_a.first_name = "<b>王</b>"
+    worker_a.save(update_fields=["first_name"])
+    late = report_case(worker_a, grid_a, now=dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC))
+    Case.objects.filter(pk=late.pk).update(handler=worker_a)
+    on_time = report_case(worker_a, grid_a, now=timezone.now())
+    login_staff(client, worker_a)
+    html = client.get(reverse("servicedesk:desk")).content.decode()
+    assert "<i>路灯</i>" not in html and "&lt;i&gt;路灯&lt;/i&gt;" in html
+    assert "<b>王</b>" not in html and "&lt;b&gt;王&lt;/b&gt;" in html
+    rows = [line for line in html.splitlines() if 'data-testid="queue-row"' in line]
+    assert len(rows) == 2
+    assert 'class="sd-overdue"' in rows[0] and late.number in rows[0]
+    assert 'class="sd-overdue"' not in rows[1] and on_time.number in rows[1]
+    assert f'href="/services/desk/cases/{late.pk}/"' in rows[0]
 
 
 def test_the_case_page_offers_the_table_s_actions_as_buttons(client, worker_a, elder):
