@@ -366,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         load(population, 2000)
         print(f"load residents: {len(population.people):,} in {time.perf_counter() - started:.1f} s")
         steps = load_cases(count=args.cases, open_share=args.open_share, rng=rng)
-        timings = ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
-        print(f"load cases: {Case.objects.count():,} ({timings})")
+        took = ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+        print(f"load cases: {Case.objects.count():,} ({took})")
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute("VACUUM ANALYZE")
