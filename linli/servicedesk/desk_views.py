@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from linli.accounts.access import has_capability, staff_required
@@ -24,18 +24,7 @@ from linli.servicedesk.access import access_case, access_rectification, may_on_c
 from linli.servicedesk.forms import CloseRectificationForm, FollowUpCallForm, OnBehalfForm, TransitionForm
 from linli.servicedesk.models import Case, Queue
 from linli.servicedesk.views import attach_error, shown_facts, uploads_for
-from linli.servicedesk.workflow import TRANSITIONS, allowed_actions
-
-ACTION_LABELS = {
-    "accept": gettext_lazy("Accept"),
-    "start": gettext_lazy("Start work"),
-    "request_info": gettext_lazy("Ask for more information"),
-    "resubmit": gettext_lazy("Information received"),
-    "transfer": gettext_lazy("Transfer"),
-    "complete": gettext_lazy("Done"),
-    "reject": gettext_lazy("Reject"),
-    "reopen": gettext_lazy("Reopen"),
-}
+from linli.servicedesk.workflow import ACTION_LABELS, CONSENT_LABELS, TRANSITIONS, allowed_actions
 
 
 @staff_required(Capability.HANDLE_CASES)
@@ -89,6 +78,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         "answers": [
             (f.label, case.answers.get(f.code)) for f in case.item.fields.all() if f.code in case.answers
         ],
+        "consent_label": CONSENT_LABELS.get(case.consent_method, case.consent_method),
         "masked_phone": mask_phone(case.requester_phone) if case.requester_phone else "",
         "overdue": case.due_at < timezone.now() and not case.is_closed,
         "rating": getattr(case, "rating", None),
@@ -262,11 +252,21 @@ def proactive_list(request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
         if request.POST.get("decision") == "dismiss":
             count = proactive.dismiss_proactive_candidates(actor=request.user, candidate_ids=ids)
-            messages.success(request, _("%(count)d set aside.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)d resident set aside.", "%(count)d residents set aside.", count)
+                % {"count": count},
+            )
         else:
             cases = proactive.confirm_proactive_candidates(actor=request.user, candidate_ids=ids)
             messages.success(
-                request, _("%(count)d cases created; the residents are told by SMS.") % {"count": len(cases)}
+                request,
+                ngettext(
+                    "%(count)d case created; the resident is told by SMS.",
+                    "%(count)d cases created; the residents are told by SMS.",
+                    len(cases),
+                )
+                % {"count": len(cases)},
             )
         return redirect(request.get_full_path())
     item_code = request.GET.get("item", "")

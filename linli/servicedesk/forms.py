@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from linli.servicedesk.models import FieldType, RatingLevel, ServiceItem
+from linli.servicedesk.workflow import CONSENT_LABELS
 
 
 def _label(obj: Any, attribute: str) -> str:
@@ -92,11 +93,7 @@ class OnBehalfForm(ApplicationForm):
     materials_required = False
     consent_method = forms.ChoiceField(
         label=_("How the resident agreed"),
-        choices=[
-            ("signed", _("Signed the consent form")),
-            ("in_person", _("Asked in person, with a witness")),
-            ("phone", _("By phone, recorded")),
-        ],
+        choices=[(code, CONSENT_LABELS[code]) for code in ("signed", "in_person", "phone")],
     )
     consent_note = forms.CharField(label=_("Consent note"), max_length=200, required=False)
 

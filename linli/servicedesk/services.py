@@ -45,7 +45,7 @@ from linli.servicedesk.models import (
     ServiceItem,
 )
 from linli.servicedesk.selectors import area_for_location, facts_for, known_facts, working_calendar
-from linli.servicedesk.workflow import TRANSITIONS
+from linli.servicedesk.workflow import ACTION_LABELS, TRANSITIONS
 
 if TYPE_CHECKING:
     Upload = UploadedFile[bytes]
@@ -476,8 +476,8 @@ def transition_case(
     if locked.status not in transition.sources:
         raise DomainError(
             "transition_not_allowed",
-            _("A case that is %(status)s cannot be %(action)s.")
-            % {"status": locked.get_status_display(), "action": action},
+            _("This case is %(status)s: “%(action)s” is not possible now.")
+            % {"status": locked.get_status_display(), "action": ACTION_LABELS.get(action, action)},
             field="action",
         )
     if transition.note_required and not note.strip():

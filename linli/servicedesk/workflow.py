@@ -8,6 +8,8 @@ is the one place that changes a case's status.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from linli.servicedesk.models import CaseStatus
 
 S = CaseStatus
@@ -55,3 +57,25 @@ def allowed_actions(status: str) -> list[str]:
 def can_transition(status: str, action: str) -> bool:
     transition = TRANSITIONS.get(action)
     return transition is not None and status in transition.sources
+
+
+# What each action is called on its button and in messages.
+ACTION_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "start": gettext_lazy("Start work"),
+    "request_info": gettext_lazy("Ask for more information"),
+    "resubmit": gettext_lazy("Information received"),
+    "transfer": gettext_lazy("Transfer"),
+    "complete": pgettext_lazy("case action", "Done"),
+    "reject": gettext_lazy("Reject"),
+    "reopen": gettext_lazy("Reopen"),
+}
+
+# How a resident's agreement was obtained, as recorded on a case (on-behalf forms offer the first three).
+CONSENT_LABELS = {
+    "signed": gettext_lazy("Signed the consent form"),
+    "in_person": gettext_lazy("Asked in person, with a witness"),
+    "phone": gettext_lazy("By phone, recorded"),
+    "proactive": gettext_lazy("Proactive service, confirmed by a worker"),
+    "visit": gettext_lazy("Asked during a care visit"),
+}

@@ -187,6 +187,8 @@ def test_on_behalf_application_records_the_consent(client, worker_a, elder):
     )
     case = Case.objects.get()
     assert done.status_code == 302 and case.channel == "on_behalf" and case.consent_method == "signed"
+    page = client.get(reverse("servicedesk:desk_case", args=[case.pk])).content.decode()
+    assert "已签署同意书" in page and "signed" not in page
 
 
 def test_satisfaction_by_item_handler_and_community(client, community_a, worker_a, elder):

@@ -11,7 +11,7 @@ from linli.registry.tests.factories import ResidentFactory
 from linli.servicedesk.models import Case, CaseEvent, CaseStatus, Queue
 from linli.servicedesk.services import transition_case
 from linli.servicedesk.tests.factories import SUBMITTED, resident_account, window_case
-from linli.servicedesk.workflow import TRANSITIONS, allowed_actions, can_transition
+from linli.servicedesk.workflow import ACTION_LABELS, TRANSITIONS, allowed_actions, can_transition
 
 LATER = SUBMITTED + dt.timedelta(hours=3)
 
@@ -68,6 +68,9 @@ def test_every_action_from_every_status_follows_the_table(people, action, status
         with pytest.raises(DomainError) as error:
             transition_case(**call)
         assert error.value.code == "transition_not_allowed"
+        # The message names the action as its button does, never by its internal code.
+        assert str(ACTION_LABELS[action]) in str(error.value.message)
+        assert action not in str(error.value.message)
         case.refresh_from_db()
         assert case.status == status
         assert CaseEvent.objects.filter(case=case).count() == events_before
