@@ -6,10 +6,12 @@ scheduler claims a job with a conditional update, so two ticks at the same momen
 """
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.utils import timezone
 
 from linli.core.services import redeliver_notifications
@@ -45,6 +47,23 @@ JOBS: tuple[Job, ...] = (
 )
 
 
+def all_jobs() -> tuple[Job, ...]:
+    """The desk's jobs and those other apps declare as ``JOBS`` in their own ``jobs`` module (e.g. care's
+    daily plan run): the scheduler runs them all without this app importing theirs."""
+    jobs = list(JOBS)
+    for config in apps.get_app_configs():
+        if config.name == __package__ or not config.name.startswith("linli."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.jobs")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{config.name}.jobs":
+                raise
+            continue
+        jobs.extend(getattr(module, "JOBS", ()))
+    return tuple(jobs)
+
+
 def is_due(job: Job, last_started: dt.datetime | None, now: dt.datetime) -> bool:
     """Whether ``job`` should run at ``now`` given when it last started."""
     if job.daily_at_hour is not None:
@@ -62,7 +81,7 @@ def run_due_jobs(
     """Run each job that is due (or ``only`` that one, with ``force`` whatever its time); returns counts."""
     now = now or timezone.now()
     results: dict[str, int] = {}
-    for job in JOBS:
+    for job in all_jobs():
         if only is not None and job.name != only:
             continue
         run, _created = JobRun.objects.get_or_create(name=job.name)
