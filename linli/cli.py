@@ -59,16 +59,29 @@ def start_tick_thread() -> threading.Event | None:
     return stop
 
 
+def start_alarm_dispatcher_thread() -> threading.Event | None:
+    """Run the alarm escalation dispatcher in the background (LINLI_ALARM_DISPATCHER=0: not here)."""
+    if os.environ.get("LINLI_ALARM_DISPATCHER", "1") == "0":
+        return None
+    from linli.alarms.dispatcher import run_forever
+
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(stop,), name="linli-alarms", daemon=True).start()
+    return stop
+
+
 def worker(argv: list[str]) -> int:
     """Run the task worker: it takes tasks from the database queue (notifications, escalations, imports),
-    and runs the periodic jobs every minute."""
+    runs the periodic jobs every minute, and the alarm dispatcher beside them."""
     _setup()
     stop = start_tick_thread()
+    alarms = start_alarm_dispatcher_thread()
     try:
         _django(["db_worker", *argv])
     finally:
-        if stop is not None:
-            stop.set()
+        for event in (stop, alarms):
+            if event is not None:
+                event.set()
     return 0
 
 

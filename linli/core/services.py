@@ -49,15 +49,18 @@ def record_audit_event(
     )
 
 
-def queue_sms(*, phone: str, body: str, purpose: str, idempotency_key: str | None = None) -> Notification:
-    """Put an SMS in the outbox; it is delivered by the task worker after the transaction commits."""
+def queue_sms(
+    *, phone: str, body: str, purpose: str, idempotency_key: str | None = None, enqueue: bool = True
+) -> Notification:
+    """Put an SMS in the outbox; it is delivered by the task worker after the transaction commits (or, with
+    ``enqueue=False``, by the caller, which then owns its delivery and redelivery)."""
     from linli.core.tasks import deliver_notification
 
     notification, created = Notification.objects.get_or_create(
         idempotency_key=idempotency_key or f"{purpose}:{secrets.token_hex(16)}",
         defaults={"channel": NotificationChannel.SMS, "recipient": phone, "body": body, "purpose": purpose},
     )
-    if created:
+    if created and enqueue:
         notification_id = notification.pk
         transaction.on_commit(lambda: deliver_notification.enqueue(notification_id=notification_id))
     return notification
