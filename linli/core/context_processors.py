@@ -18,6 +18,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "can_read_outbox": has_capability(user, Capability.READ_OUTBOX),
         "can_import": has_capability(user, Capability.IMPORT_DATA),
         "can_handle_cases": has_capability(user, Capability.HANDLE_CASES),
+        "can_respond_alarms": has_capability(user, Capability.RESPOND_ALARMS),
+        "can_manage_alarms": has_capability(user, Capability.MANAGE_ALARM_POLICIES),
+        "can_order_care": has_capability(user, Capability.ORDER_CARE),
+        "can_manage_meals": has_capability(user, Capability.MANAGE_MEALS),
+        "can_record_visits": has_capability(user, Capability.RECORD_VISITS),
+        "can_view_care_reports": has_capability(user, Capability.VIEW_CARE_REPORTS),
         "can_review": has_capability(user, Capability.REVIEW_MATCHES),
         "can_view_ledgers": has_capability(user, Capability.VIEW_LEDGERS),
         "can_manage_sharing": has_capability(user, Capability.MANAGE_SHARING)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from linli.alarms.demo import create_demo_alarms
+from linli.care.demo import create_demo_care
 from linli.core.models import Area, AreaKind, AreaLevel
 from linli.core.services import upsert_area
 from linli.demo import divisions
@@ -37,6 +39,8 @@ from linli.demo.places import (
     short_name,
     street_kind,
 )
+from linli.homecare.demo import create_demo_home_care
+from linli.meals.demo import create_demo_meals
 from linli.registry.bulk import BuildingSpec, HouseholdSpec, MemberSpec, TagSpec, bulk_register_households
 from linli.servicedesk.demo import create_demo_cases
 
@@ -271,6 +275,13 @@ def generate(
         create_demo_accounts()
         # A live service desk for the visitor: a dozen cases in every state, made through the desk's services.
         create_demo_cases()
+        # Care: visit plans and the past weeks' visits, canteens with menus and orders, home-care orders.
+        progress(_("Care plans and visits, canteens and home-care orders"))
+        create_demo_care(seed=seed)
+        create_demo_meals(seed=seed)
+        create_demo_home_care()
+        # The alarm: the district's escalation policy, duty rosters, responders and past alarms.
+        create_demo_alarms(seed=seed)
     return Summary(
         streets=builder.street_count,
         communities=builder.community_count,
