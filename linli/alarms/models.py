@@ -98,7 +98,7 @@ class StepRunState(models.TextChoices):
     STOPPED = "stopped", _("Stopped: answered or cancelled")
 
 
-class AppendOnlyQuerySet(models.QuerySet[Any]):
+class AppendOnlyAlarmEvents(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
         raise ValueError("the alarm timeline is append-only")
 
@@ -376,7 +376,7 @@ class AlarmEvent(models.Model):
     label = models.CharField(_("who"), max_length=100, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AppendOnlyAlarmEvents.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

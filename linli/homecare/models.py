@@ -157,7 +157,7 @@ class Order(models.Model):
         return self.status in CLOSED_STATUSES
 
 
-class AppendOnlyEvents(models.QuerySet["OrderEvent"]):
+class AppendOnlyOrderEvents(models.QuerySet["OrderEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise ValueError("order history is append-only")
 
@@ -186,7 +186,7 @@ class OrderEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=12)
     note = models.TextField(_("note"), blank=True)
 
-    objects = AppendOnlyEvents.as_manager()
+    objects = AppendOnlyOrderEvents.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
