@@ -261,17 +261,20 @@ def test_reminders_and_escalations_are_sent_once(worker_a, community_a, elder):
 def test_the_tick_runs_each_job_when_due_and_not_twice(worker_a, elder):
     now = dt.datetime(2026, 3, 9, 3, 0, tzinfo=LOCAL)
     first = run_due_jobs(now=now)
+    # The desk's jobs and the daily ones other apps declare (care plans from 01:00, alarm records from 03:00).
     assert set(first) == {
         "sla_reminders",
         "overdue_escalation",
         "redeliver_notifications",
         "proactive_evaluation",
+        "care_plans",
+        "alarm_webhook_records",
     }
     assert run_due_jobs(now=now + dt.timedelta(minutes=1)) == {}
     again = run_due_jobs(now=now + dt.timedelta(minutes=6))
     assert set(again) == {"sla_reminders", "overdue_escalation"}
     tomorrow = run_due_jobs(now=now + dt.timedelta(days=1))
-    assert "proactive_evaluation" in tomorrow
+    assert {"proactive_evaluation", "care_plans", "alarm_webhook_records"} <= set(tomorrow)
 
 
 @pytest.fixture
