@@ -5,7 +5,7 @@
 Set-up as in ``bench/alarm_chaos.py`` (own database ``alarmbench`` or ``var/bench/alarms/latency.sqlite3``,
 own keys; one community, five grids, each with a grid worker on duty, whose step waits 120 s, so the run
 measures first steps rather than escalations), plus one registered alarm device per resident. Then
-``linli serve`` (uvicorn, two workers) and one ``linli alarm_dispatcher`` run as subprocesses, and this
+``linli serve`` (Granian, two workers) and one ``linli alarm_dispatcher`` run as subprocesses, and this
 process sends signed device webhooks, each from another device (so none merge), paced at ``--rate`` per second
 for ``--seconds``. The gateway logs the time of every call.
 

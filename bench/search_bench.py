@@ -607,39 +607,26 @@ def free_port() -> int:
 
 @contextmanager
 def server() -> Iterator[str]:
-    """uvicorn serving config.asgi in a subprocess with this process's environment; yields its base URL."""
+    """``linli serve`` (Granian, one worker) in a subprocess with this environment; yields its URL."""
     import httpx
 
     port = free_port()
-    log = (BENCH_VAR / "uvicorn.log").open("w")
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    log = (BENCH_VAR / "serve.log").open("w")
+    command = [sys.executable, "-m", "linli.cli", "serve"]
+    os.environ.update(LINLI_HOST="127.0.0.1", LINLI_PORT=str(port))
     process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                sys.exit(f"uvicorn exited with {process.returncode}; see {log.name}")
+                sys.exit(f"linli serve exited with {process.returncode}; see {log.name}")
             try:
                 httpx.get(f"{base}/api/v1/residents", timeout=2)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    sys.exit(f"uvicorn did not start within 60 s; see {log.name}")
+                    sys.exit(f"linli serve did not start within 60 s; see {log.name}")
                 time.sleep(0.2)
         yield base
     finally:

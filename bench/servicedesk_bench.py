@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/servicedesk_bench.py [--cases 200000] [--clients 50] [--requests 1000]
 
-Measures, through a real server (``linli serve``: uvicorn in a subprocess) and httpx clients:
+Measures, through a real server (``linli serve``: Granian in a subprocess) and httpx clients:
 
 - **submit**: ``POST /api/v1/services/cases``, a community worker filing a case for a resident at the window
   (eligibility, answers, routing, SLA on the working-day calendar, case number, history row, audit row and
@@ -63,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=1000, help="measured requests per operation")
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests per operation")
     parser.add_argument("--open-share", type=float, default=0.12, help="share of cases still open")
-    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--web-workers", type=int, default=2, help="web server processes")
     parser.add_argument(
         "--interval",
         type=float,
@@ -433,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     cookies = {settings.SESSION_COOKIE_NAME: session_key}
     with server(args.web_workers) as base:
-        print(f"server: linli serve, {args.web_workers} uvicorn workers; {args.clients} concurrent clients\n")
+        print(f"server: linli serve, {args.web_workers} workers; {args.clients} concurrent clients\n")
         loads = [(f"paced {args.interval:g} s", args.interval)] + (
             [] if args.no_closed else [("closed loop", 0.0)]
         )

@@ -82,9 +82,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'linli.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("LINLI_DB_POOL", True):
-    # Under ASGI every request runs its sync code in a fresh thread, so per-thread persistent connections
-    # would pile up; a pool shared by the process keeps connections open instead (opening one costs more
-    # than a registry lookup).
+    # Web server threads come and go (and under ASGI each request gets a fresh one), so per-thread
+    # persistent connections would pile up; a pool shared by the process keeps connections open instead
+    # (opening one costs more than a registry lookup).
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 1, "max_size": env_int("LINLI_DB_POOL_MAX", 10), "timeout": 10},
     }

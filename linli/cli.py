@@ -21,15 +21,19 @@ def _setup() -> None:
 
 
 def serve(argv: list[str]) -> int:
-    """Run the ASGI web server (uvicorn). Configure with LINLI_HOST, LINLI_PORT and LINLI_WEB_WORKERS."""
-    import uvicorn
+    """Run the web server: Granian serving Django's WSGI application (docs/adr/0010). Configure with
+    LINLI_HOST, LINLI_PORT, LINLI_WEB_WORKERS (processes) and LINLI_WEB_THREADS (threads per process)."""
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    host = os.environ.get("LINLI_HOST", "127.0.0.1")
-    port = int(os.environ.get("LINLI_PORT", "8000"))
-    workers = int(os.environ.get("LINLI_WEB_WORKERS", "1"))
-    uvicorn.run(
-        "config.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off"
-    )
+    Granian(
+        "config.wsgi:application",
+        address=os.environ.get("LINLI_HOST", "127.0.0.1"),
+        port=int(os.environ.get("LINLI_PORT", "8000")),
+        interface=Interfaces.WSGI,
+        workers=int(os.environ.get("LINLI_WEB_WORKERS", "1")),
+        blocking_threads=int(os.environ.get("LINLI_WEB_THREADS", "2")),
+    ).serve()
     return 0
 
 
