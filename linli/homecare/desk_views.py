@@ -16,9 +16,9 @@ from linli.core.errors import DomainError
 from linli.core.phones import mask_phone
 from linli.homecare import selectors, services
 from linli.homecare.access import access_order, access_provider, may_manage_provider
-from linli.homecare.forms import ActForm, ProviderForm, RatingForm, WorkerOrderForm
+from linli.homecare.forms import ProviderForm, RatingForm, WorkerOrderForm
 from linli.homecare.models import OrderStatus
-from linli.homecare.views import attach_error, base_url, buttons
+from linli.homecare.views import act_on_order, attach_error, base_url, buttons
 from linli.registry.access import access_resident
 from linli.registry.selectors import search_residents
 
@@ -78,21 +78,7 @@ def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
 @staff_required(ORDER)
 def order_act(request: HttpRequest, order_id: int) -> HttpResponse:
     order = access_order(request.user, order_id)
-    form = ActForm(request.POST)
-    if form.is_valid():
-        try:
-            services.transition_order(
-                order=order,
-                action=form.cleaned_data["action"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, form.first_error())
+    act_on_order(request, order, success=_("Saved."))
     return redirect("homecare:order", order_id=order.pk)
 
 

@@ -127,25 +127,30 @@ def my_order(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "homecare/my_order.html", context)
 
 
+def act_on_order(request: HttpRequest, order: Any, *, success: str) -> None:
+    """Apply the posted action to the order for whoever is signed in; the outcome goes to the messages."""
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return
+    try:
+        services.transition_order(
+            order=order,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, success)
+
+
 @require_POST
 @resident_required
 def my_order_act(request: HttpRequest, number: str) -> HttpResponse:
     order = access_own_order(request.user, number)
-    form = ActForm(request.POST)
-    if form.is_valid():
-        try:
-            services.transition_order(
-                order=order,
-                action=form.cleaned_data["action"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Done."))
-    else:
-        messages.error(request, form.first_error())
+    act_on_order(request, order, success=_("Done."))
     return redirect("homecare:my_order", number=order.number)
 
 
