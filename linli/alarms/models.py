@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 
 
@@ -96,14 +97,6 @@ class StepRunState(models.TextChoices):
     DONE = "done", _("Done")
     SKIPPED = "skipped", _("Skipped: nobody on duty")
     STOPPED = "stopped", _("Stopped: answered or cancelled")
-
-
-class AppendOnlyAlarmEvents(models.QuerySet[Any]):
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("the alarm timeline is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("the alarm timeline is append-only")
 
 
 class Device(models.Model):
@@ -363,7 +356,7 @@ class Alarm(models.Model):
         return max(0.0, (self.acknowledged_at - self.escalation_starts_at).total_seconds())
 
 
-class AlarmEvent(models.Model):
+class AlarmEvent(AppendOnlyModel):
     """One line of an alarm's audit timeline; appended, never edited. ``label`` names who, without phones."""
 
     alarm = models.ForeignKey(Alarm, on_delete=models.PROTECT, related_name="events")
@@ -376,8 +369,6 @@ class AlarmEvent(models.Model):
     label = models.CharField(_("who"), max_length=100, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = AppendOnlyAlarmEvents.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("alarm event")
@@ -385,14 +376,6 @@ class AlarmEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alarm_id} {self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("the alarm timeline is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("the alarm timeline is append-only")
 
 
 class AlarmStepRun(models.Model):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 from linli.registry.choices import Tag
 
@@ -152,14 +153,6 @@ class VisitOutcome(models.TextChoices):
     NOT_REACHED = "not_reached", _("Not reached")
 
 
-class AppendOnlyVisits(models.QuerySet["Visit"]):
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("visit records are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("visit records are append-only")
-
-
 def visit_photo_path(instance: "Visit", filename: str) -> str:
     # The stored name carries no personal data: the plan id and a random token.
     import secrets
@@ -168,7 +161,7 @@ def visit_photo_path(instance: "Visit", filename: str) -> str:
     return f"care/{instance.plan_id}/{secrets.token_hex(12)}.{extension}"
 
 
-class Visit(models.Model):
+class Visit(AppendOnlyModel):
     """One visit or call, as the visitor recorded it; appended, never edited."""
 
     plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="visits")
@@ -191,8 +184,6 @@ class Visit(models.Model):
     photo_type = models.CharField(_("photo type"), max_length=32, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"))
 
-    objects = AppendOnlyVisits.as_manager()
-
     class Meta:
         ordering = ["-visited_at", "-id"]
         verbose_name = _("visit")
@@ -204,14 +195,6 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.visited_on} {self.outcome}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("visit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("visit records are append-only")
 
     @property
     def reached(self) -> bool:

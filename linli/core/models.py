@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 
 
@@ -72,17 +73,7 @@ class Area(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
-    """Bulk updates and deletes would edit history behind the model's back."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("audit events are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("audit events are append-only")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """An append-only record of something that happened, who did it, and why."""
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -101,8 +92,6 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
@@ -111,15 +100,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # History is appended, never edited.
-        if self.pk is not None:
-            raise ValueError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("audit events are append-only")
 
 
 class CalendarDay(models.Model):

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 
 
@@ -157,21 +158,13 @@ class Order(models.Model):
         return self.status in CLOSED_STATUSES
 
 
-class AppendOnlyOrderEvents(models.QuerySet["OrderEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("order history is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("order history is append-only")
-
-
 class EventBy(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     WORKER = "worker", _("Worker")
     PROVIDER = "provider", _("Provider")
 
 
-class OrderEvent(models.Model):
+class OrderEvent(AppendOnlyModel):
     """One step of an order's history, appended under the order's row lock; never edited."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
@@ -186,8 +179,6 @@ class OrderEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=12)
     note = models.TextField(_("note"), blank=True)
 
-    objects = AppendOnlyOrderEvents.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("order event")
@@ -195,14 +186,6 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("order history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("order history is append-only")
 
     @property
     def status_label(self) -> str:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 from linli.registry.choices import Tag
 
@@ -298,7 +299,7 @@ class OrderEventKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class OrderEvent(models.Model):
+class OrderEvent(AppendOnlyModel):
     """The history of an order, appended, never edited."""
 
     order = models.ForeignKey(
@@ -318,8 +319,3 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("order events are append-only")
-        super().save(*args, **kwargs)

@@ -1,12 +1,13 @@
 """Ledgers (一表通) derived from the golden record, and their exports."""
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.reports.definitions import LedgerDefinition, parse_definition
 
 
@@ -45,7 +46,7 @@ class LedgerTemplate(models.Model):
         return parse_definition(self.definition)
 
 
-class LedgerExport(models.Model):
+class LedgerExport(AppendOnlyModel):
     """One export of a ledger for an area: who, when and how many rows. Appended, never edited."""
 
     template = models.ForeignKey(
@@ -73,9 +74,3 @@ class LedgerExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_id}@{self.area_id} {self.exported_at:%Y-%m-%d}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # An export happened once; its record is not rewritten.
-        if self.pk is not None:
-            raise ValueError("ledger exports are append-only")
-        super().save(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
 
 
@@ -311,15 +312,7 @@ class Case(models.Model):
         return event.note if event else ""
 
 
-class AppendOnlyEvents(models.QuerySet["CaseEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("case history is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("case history is append-only")
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One step of a case's history, appended under the case's row lock; never edited."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -335,8 +328,6 @@ class CaseEvent(models.Model):
     public = models.BooleanField(_("shown to the resident"), default=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = AppendOnlyEvents.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("case event")
@@ -344,14 +335,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("case history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("case history is append-only")
 
     @property
     def status_label(self) -> str:

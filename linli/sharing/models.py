@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.append_only import AppendOnlyModel
+
 
 class DepartmentClient(models.Model):
     """A department's system that reads residents through the sharing API, with tokens of its own.
@@ -174,17 +176,7 @@ class GrantEvent(models.Model):
         return f"{self.grant_id}: {self.from_status} → {self.to_status}"
 
 
-class AccessLogQuerySet(models.QuerySet["AccessLog"]):
-    """Bulk updates and deletes would edit history behind the model's back."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("the access log is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("the access log is append-only")
-
-
-class AccessLog(models.Model):
+class AccessLog(AppendOnlyModel):
     """One call of a department client: who read what, under which grant, and how many records.
 
     Refused calls are logged too (status 403, no records). Appended, never edited.
@@ -216,8 +208,6 @@ class AccessLog(models.Model):
     remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
 
-    objects = AccessLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("access log entry")
@@ -230,11 +220,3 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.endpoint} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("the access log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("the access log is append-only")
