@@ -10,6 +10,12 @@ Measures, through a real server (``linli serve``: Granian in a subprocess) and h
 - **queue page**: ``GET /services/desk/``, the worker's HTML queue of open cases in their community sorted by
   due time (session login with a verified second factor); target p95 < 100 ms.
 
+The targets are judged on the paced load: 50 clients, each sending a request every second (people at their
+screens; a desk worker really refreshes the queue every few tens of seconds, so this is already ten times a
+real desk's load). The closed loop that follows sends each next request as soon as the last is answered: it
+measures the server's capacity (requests a second), and its latency is only clients / capacity, so no
+latency target applies to it.
+
 The data lives in a PostgreSQL database of its own, ``linli_servicedesk_bench`` (dropped and created, and
 dropped again at the end unless ``--keep``), with keys of its own under ``var/bench/servicedesk/``. Loading
 is set-up and is timed separately. This is a benchmark, not a test: it prints figures, asserts no timing.
@@ -280,8 +286,9 @@ async def run_clients(
 
 
 def summary(
-    name: str, load: str, timings: list[float], statuses: dict[int, int], wall: float
+    name: str, load: str, timings: list[float], statuses: dict[int, int], wall: float, *, paced: bool
 ) -> dict[str, Any]:
+    """One row of figures. The targets hold for the paced load; a closed loop measures capacity instead."""
     ordered = sorted(timings)
     return {
         "operation": name,
@@ -292,8 +299,8 @@ def summary(
         "max_ms": round(ordered[-1] * 1000, 1),
         "throughput_per_s": round(len(ordered) / wall, 1),
         "statuses": statuses,
-        "target_p95_ms": TARGETS_MS[name],
-        "meets_target": percentile(ordered, 0.95) * 1000 < TARGETS_MS[name],
+        "target_p95_ms": TARGETS_MS[name] if paced else None,
+        "meets_target": percentile(ordered, 0.95) * 1000 < TARGETS_MS[name] if paced else None,
     }
 
 
@@ -448,17 +455,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                 timings, statuses = asyncio.run(
                     run_clients(base, args.clients, make(args.requests), headers, cookies, interval=interval)
                 )
-                results.append(summary(name, load_name, timings, statuses, time.perf_counter() - started))
+                wall = time.perf_counter() - started
+                results.append(summary(name, load_name, timings, statuses, wall, paced=interval > 0))
 
     head = ("load", "operation", "n", "p50 ms", "p95 ms", "max ms", "req/s")
     print("{:<13} {:<11} {:>6} {:>8} {:>8} {:>8} {:>7}  target".format(*head))
     for row in results:
-        verdict = "meets" if row["meets_target"] else "MISSES"
+        if row["meets_target"] is None:
+            verdict = f"capacity (latency = {args.clients} clients / req/s)"
+        else:
+            verdict = f"{'meets' if row['meets_target'] else 'MISSES'} p95<{row['target_p95_ms']:.0f}"
         print(
             f"{row['load']:<13} {row['operation']:<11} {row['n']:>6} {row['p50_ms']:>8.1f} "
             f"{row['p95_ms']:>8.1f} {row['max_ms']:>8.1f} {row['throughput_per_s']:>7.1f}  "
-            f"{verdict} p95<{row['target_p95_ms']:.0f}"
-            f"  HTTP {row['statuses']}"
+            f"{verdict}  HTTP {row['statuses']}"
         )
     if not args.no_json:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
