@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.access import scope_prefixes
 from linli.accounts.roles import Capability
 from linli.core.models import Area
-from linli.homecare.models import Provider, RatingLevel, ServiceType
+from linli.core.ratings import RatingLevel
+from linli.homecare.models import Provider, ServiceType
 
 # The two visits a resident picks from: plain morning and afternoon windows.
 SLOTS: dict[str, tuple[dt.time, dt.time, Any]] = {

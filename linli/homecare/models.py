@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
+from linli.core.ratings import BAD_RATINGS, RatingLevel
 
 
 class ServiceType(models.Model):
@@ -190,19 +191,6 @@ class OrderEvent(AppendOnlyModel):
     @property
     def status_label(self) -> str:
         return str(OrderStatus(self.to_status).label) if self.to_status in OrderStatus.values else ""
-
-
-class RatingLevel(models.IntegerChoices):
-    """好差评 (国办发〔2019〕51号): five levels, as the service desk rates; the last two are bad ratings."""
-
-    VERY_SATISFIED = 5, _("Very satisfied")
-    SATISFIED = 4, _("Satisfied")
-    BASICALLY_SATISFIED = 3, _("Basically satisfied")
-    DISSATISFIED = 2, _("Dissatisfied")
-    VERY_DISSATISFIED = 1, _("Very dissatisfied")
-
-
-BAD_RATINGS = (RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED)
 
 
 class OrderRating(models.Model):

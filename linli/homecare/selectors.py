@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from linli.accounts.access import scope_prefixes
 from linli.accounts.roles import Capability
+from linli.core.ratings import BAD_RATINGS
 from linli.homecare.access import orders_in_scope, providers_in_scope, resident_orders
-from linli.homecare.models import BAD_RATINGS, Order, OrderEvent, OrderRating, Provider, ServiceType
+from linli.homecare.models import Order, OrderEvent, OrderRating, Provider, ServiceType
 from linli.registry.choices import ResidenceStatus
 from linli.registry.models import Resident
 from linli.registry.selectors import residents_for_phone_account

@@ -20,10 +20,10 @@ from linli.accounts.roles import Capability
 from linli.core.errors import DomainError
 from linli.core.models import Area
 from linli.core.phones import normalize_mobile
+from linli.core.ratings import BAD_RATINGS, RatingLevel
 from linli.core.services import queue_sms, record_audit_event
 from linli.homecare import links
 from linli.homecare.models import (
-    BAD_RATINGS,
     CLOSED_STATUSES,
     EventBy,
     Order,
@@ -32,7 +32,6 @@ from linli.homecare.models import (
     OrderRating,
     OrderStatus,
     Provider,
-    RatingLevel,
     ServiceType,
 )
 from linli.homecare.workflow import TRANSITIONS

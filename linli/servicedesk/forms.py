@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from linli.servicedesk.models import FieldType, RatingLevel, ServiceItem
+from linli.core.ratings import RatingLevel
+from linli.servicedesk.models import FieldType, ServiceItem
 from linli.servicedesk.workflow import CONSENT_LABELS
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.append_only import AppendOnlyModel
 from linli.core.fields import EncryptedTextField
+from linli.core.ratings import BAD_RATINGS, RatingLevel
 
 
 class Channel(models.TextChoices):
@@ -389,19 +390,6 @@ class CaseReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
-
-
-class RatingLevel(models.IntegerChoices):
-    """好差评 (国办发〔2019〕51号): five levels; the last two are bad ratings."""
-
-    VERY_SATISFIED = 5, _("Very satisfied")
-    SATISFIED = 4, _("Satisfied")
-    BASICALLY_SATISFIED = 3, _("Basically satisfied")
-    DISSATISFIED = 2, _("Dissatisfied")
-    VERY_DISSATISFIED = 1, _("Very dissatisfied")
-
-
-BAD_RATINGS = (RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED)
 
 
 class Rating(models.Model):

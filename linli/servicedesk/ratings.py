@@ -9,18 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.roles import Capability
 from linli.core.errors import DomainError
+from linli.core.ratings import BAD_RATINGS, RatingLevel
 from linli.core.services import record_audit_event
 from linli.servicedesk import sla
 from linli.servicedesk.access import may_on_case
-from linli.servicedesk.models import (
-    BAD_RATINGS,
-    Case,
-    CaseEvent,
-    FollowUpCall,
-    Rating,
-    RatingLevel,
-    Rectification,
-)
+from linli.servicedesk.models import Case, CaseEvent, FollowUpCall, Rating, Rectification
 from linli.servicedesk.selectors import working_calendar
 from linli.servicedesk.services import actor_may
 

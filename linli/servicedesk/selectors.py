@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from linli.accounts.roles import Capability
 from linli.core.models import Area, AreaLevel, CalendarDay
+from linli.core.ratings import BAD_RATINGS
 from linli.core.workdays import Overrides
 from linli.registry.models import Resident
 from linli.registry.selectors import active_tags_prefetch, residents_for_phone_account
 from linli.servicedesk.access import case_condition, cases_in_scope, resident_cases
 from linli.servicedesk.eligibility import parse_rule, resident_facts
 from linli.servicedesk.models import (
-    BAD_RATINGS,
     CLOSED_STATUSES,
     Case,
     CaseEvent,
