@@ -163,6 +163,8 @@ class EventBy(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     WORKER = "worker", _("Worker")
     PROVIDER = "provider", _("Provider")
+    # Linli itself, for an order nobody confirmed before its time (``lapse_unconfirmed_orders``).
+    SYSTEM = "system", _("Linli (automatic)")
 
 
 class OrderEvent(AppendOnlyModel):

@@ -220,6 +220,23 @@ _MESSAGES: dict[str, list[tuple[str, str]]] = {
         ),
         ("resident", gettext_noop("[Linli] Your home-care order %(number)s was cancelled.")),
     ],
+    "lapse": [
+        (
+            "provider",
+            gettext_noop(
+                "[Linli] Home-care order %(number)s (%(service)s, %(when)s) was cancelled: "
+                "it was not confirmed before its time."
+            ),
+        ),
+        (
+            "resident",
+            gettext_noop(
+                "[Linli] %(provider)s did not confirm your home-care order %(number)s "
+                "(%(service)s, %(when)s) in time, so it is cancelled. "
+                "Please order again or call your community."
+            ),
+        ),
+    ],
 }
 
 
@@ -386,13 +403,15 @@ def transition_order(
     action: str,
     actor: Any = None,
     provider_token: str = "",
+    by_system: bool = False,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> Order:
     """Move an order along the transition table, under its row lock, and append the history row.
 
     A provider acts with the order's signed link (``provider_token``); residents and workers with their
-    account. Refused transitions raise DomainError; the parties concerned get one SMS per event.
+    account; Linli's own jobs with ``by_system``. Refused transitions raise DomainError; the parties
+    concerned get one SMS per event.
     """
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -403,10 +422,12 @@ def transition_order(
         .select_related("provider", "service_type", "area")
         .get(pk=order.pk)
     )
-    if provider_token:
+    if by_system:
+        by: str | None = EventBy.SYSTEM
+    elif provider_token:
         if not links.token_opens(provider_token, locked, now=now):
             raise DomainError("link_invalid", _("This link is not valid any more."), field="action")
-        by: str | None = EventBy.PROVIDER
+        by = EventBy.PROVIDER
     else:
         by = acting_as(actor, locked) if actor is not None else None
     if by is None or by not in transition.by:
@@ -454,6 +475,22 @@ def transition_order(
     )
     _notify(locked, action, acted_by=by, note=note.strip())
     return locked
+
+
+def lapse_unconfirmed_orders(*, now: dt.datetime | None = None) -> int:
+    """Cancel each order still waiting for its provider when its window starts, and tell the resident and
+    the provider; returns how many lapsed. Each order lapses in its own transaction, under its row lock, so
+    a provider confirming at the same moment wins or loses cleanly."""
+    now = now or timezone.now()
+    waiting = Order.objects.filter(status=OrderStatus.REQUESTED, starts_at__lte=now).order_by("starts_at")
+    lapsed = 0
+    for order in waiting.only("pk"):
+        try:
+            transition_order(order=order, action="lapse", by_system=True, now=now)
+        except DomainError:
+            continue  # confirmed, declined or cancelled since it was read
+        lapsed += 1
+    return lapsed
 
 
 @transaction.atomic

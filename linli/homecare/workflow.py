@@ -1,9 +1,9 @@
 """The states of a home-care order and the allowed transitions between them, as data.
 
 Each action moves an order from one of its ``sources`` to ``target``. ``by`` names who may take it:
-"provider" (through the order's signed link), "resident" (the resident whose order it is) or "worker" (staff
-with ORDER_CARE over the order's area). ``linli.homecare.services.transition_order`` is the one place that
-changes an order's status.
+"provider" (through the order's signed link), "resident" (the resident whose order it is), "worker" (staff
+with ORDER_CARE over the order's area) or "system" (Linli's periodic job).
+``linli.homecare.services.transition_order`` is the one place that changes an order's status.
 """
 
 from dataclasses import dataclass
@@ -63,6 +63,11 @@ TRANSITIONS: dict[str, Transition] = {
             S.CANCELLED,
             frozenset({"resident", "worker"}),
             _("Cancel the order"),
+        ),
+        # An order the provider has not confirmed by the start of its window lapses, so the resident is
+        # told nobody is coming instead of waiting at home.
+        Transition(
+            "lapse", frozenset({S.REQUESTED}), S.CANCELLED, frozenset({"system"}), _("Not confirmed in time")
         ),
     )
 }

@@ -11,7 +11,13 @@ from linli.core.errors import DomainError
 from linli.core.models import AuditEvent, Notification
 from linli.homecare import links
 from linli.homecare.models import OrderRating, ServiceType
-from linli.homecare.services import place_order, rate_order, save_provider, transition_order
+from linli.homecare.services import (
+    lapse_unconfirmed_orders,
+    place_order,
+    rate_order,
+    save_provider,
+    transition_order,
+)
 from linli.homecare.tests.factories import make_provider, order_for, service, tomorrow_at
 from linli.registry.tests.factories import ResidentFactory
 
@@ -343,3 +349,40 @@ def test_no_care_is_ordered_for_a_record_merged_into_another(grid_worker, reside
     with pytest.raises(DomainError) as refused:
         order_for(grid_worker, resident, provider)
     assert refused.value.code == "not_living_here"
+
+
+def test_an_order_nobody_confirmed_lapses_when_its_time_comes(order, account, resident, provider):
+    confirmed = order_for(account, resident, provider, starts_at=tomorrow_at(14), ends_at=tomorrow_at(16))
+    transition_order(order=confirmed, action="confirm", provider_token=links.make_token(confirmed))
+    later = order_for(account, resident, provider, starts_at=tomorrow_at(18), ends_at=tomorrow_at(20))
+
+    assert lapse_unconfirmed_orders(now=order.starts_at - dt.timedelta(minutes=1)) == 0
+    assert lapse_unconfirmed_orders(now=tomorrow_at(15)) == 1
+
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.closed_at is not None
+    event = order.events.latest("id")
+    assert (event.action, event.by, event.actor, event.from_status) == ("lapse", "system", None, "requested")
+    told = {n.idempotency_key.rsplit(":", 1)[1]: n for n in sms(f"{order.pk}:lapse")}
+    assert set(told) == {"provider", "resident"}
+    assert provider.name in told["resident"].body and order.number in told["resident"].body
+    # The confirmed order and the one whose time has not come are left alone; a second run changes nothing.
+    confirmed.refresh_from_db()
+    later.refresh_from_db()
+    assert (confirmed.status, later.status) == ("confirmed", "requested")
+    assert lapse_unconfirmed_orders(now=tomorrow_at(15)) == 0
+    assert len(sms(f"{order.pk}:lapse")) == 2
+    # The provider's link can no longer confirm it.
+    with pytest.raises(DomainError) as refused:
+        transition_order(order=order, action="confirm", provider_token=links.make_token(order))
+    assert refused.value.code == "transition_not_allowed"
+
+
+def test_the_tick_lapses_unconfirmed_orders(order):
+    from linli.servicedesk.jobs import run_due_jobs
+
+    assert run_due_jobs(now=order.starts_at + dt.timedelta(minutes=1), only="homecare_unconfirmed") == {
+        "homecare_unconfirmed": 1
+    }
+    order.refresh_from_db()
+    assert order.status == "cancelled"

@@ -18,6 +18,7 @@ EXPECTED = {
     "finish": ({"in_service"}, "finished", {"provider"}),
     "complete": ({"in_service", "finished"}, "completed", {"resident", "worker"}),
     "cancel": ({"requested", "confirmed"}, "cancelled", {"resident", "worker"}),
+    "lapse": ({"requested"}, "cancelled", {"system"}),
 }
 
 
@@ -33,13 +34,15 @@ def act(order, action, party, *, account, worker):
     kwargs: dict[str, Any] = {"note": "家中有事"}
     if party == "provider":
         kwargs["provider_token"] = links.make_token(order)
+    elif party == "system":
+        kwargs["by_system"] = True
     else:
         kwargs["actor"] = account if party == "resident" else worker
     return transition_order(order=order, action=action, **kwargs)
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))
-@pytest.mark.parametrize("party", ["provider", "resident", "worker"])
+@pytest.mark.parametrize("party", ["provider", "resident", "worker", "system"])
 def test_each_action_is_allowed_only_from_its_states_and_to_its_parties(
     order, account, grid_worker, action, party
 ):

@@ -261,7 +261,8 @@ def test_reminders_and_escalations_are_sent_once(worker_a, community_a, elder):
 def test_the_tick_runs_each_job_when_due_and_not_twice(worker_a, elder):
     now = dt.datetime(2026, 3, 9, 3, 0, tzinfo=LOCAL)
     first = run_due_jobs(now=now)
-    # The desk's jobs and the daily ones other apps declare (care plans from 01:00, alarm records from 03:00).
+    # The desk's jobs and those other apps declare (care plans from 01:00, alarm records from 03:00, home
+    # care's unconfirmed orders every 5 minutes).
     assert set(first) == {
         "sla_reminders",
         "overdue_escalation",
@@ -269,10 +270,11 @@ def test_the_tick_runs_each_job_when_due_and_not_twice(worker_a, elder):
         "proactive_evaluation",
         "care_plans",
         "alarm_webhook_records",
+        "homecare_unconfirmed",
     }
     assert run_due_jobs(now=now + dt.timedelta(minutes=1)) == {}
     again = run_due_jobs(now=now + dt.timedelta(minutes=6))
-    assert set(again) == {"sla_reminders", "overdue_escalation"}
+    assert set(again) == {"sla_reminders", "overdue_escalation", "homecare_unconfirmed"}
     tomorrow = run_due_jobs(now=now + dt.timedelta(days=1))
     assert {"proactive_evaluation", "care_plans", "alarm_webhook_records"} <= set(tomorrow)
 
