@@ -162,6 +162,7 @@ def test_resident_logs_in_with_phone_code_and_switches_elder_mode_on(
     expect(page.get_by_test_id("my-record")).to_contain_text("李桂兰")
     save_screenshot(page, "resident-me-elder")
 
+    page.get_by_test_id("nav-menu").click()  # on a phone the header's links fold under the menu button
     page.locator("header form[action$='/accounts/logout/'] button").click()
     expect(page.get_by_test_id("resident-login")).to_be_visible()
     expect(body).to_have_class(ELDER)  # the browser remembers it for the login pages
