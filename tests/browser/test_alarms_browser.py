@@ -5,61 +5,23 @@ and the resident's page says who is coming."""
 # factory_boy has no type hints.
 # mypy: disable-error-code="no-untyped-call"
 
-import base64
 import re
 import time
 from typing import cast
-from urllib.parse import unquote
 
 import pytest
-from django_otp.oath import totp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from linli.accounts.models import User
-from linli.accounts.tests.factories import PASSWORD
 from linli.alarms.models import Alarm, AlarmStatus
-from linli.core.models import Notification
 from linli.registry.choices import Relation
 from linli.registry.models import Household
 from linli.registry.services import register_resident
 from linli.registry.tests.factories import BuildingFactory, HouseholdFactory
-from tests.browser.support import PC, PHONE, save_screenshot
+from tests.browser.support import PC, PHONE, log_in_as_resident, log_in_as_staff, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ELDER = re.compile(r"(^|\s)elder(\s|$)")
-
-
-def _submit(page: Page) -> None:
-    page.locator("main form button[type=submit]").first.click()
-
-
-def _log_in_as_resident(page: Page, base_url: str, phone: str) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("resident-login").click()
-    page.locator("#id_phone").fill(phone)
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/resident/code/$"))
-    message = Notification.objects.filter(purpose="login_code").order_by("-created_at", "-id")[0]
-    code = re.search(r"(?<!\d)(\d{6})(?!\d)", message.body)
-    assert code
-    page.locator("#id_code").fill(code.group(1))
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/me/$"))
-
-
-def _log_in_as_staff(page: Page, base_url: str, user: User) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("staff-login").click()
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/login/totp/setup/$"))
-    secret = unquote(page.get_by_test_id("totp-secret").inner_text()).strip()
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    page.locator("#id_token").fill(f"{totp(key):06d}")
-    _submit(page)
-    expect(page).to_have_url(base_url + "/")
 
 
 def test_elder_presses_the_alarm_console_shows_it_within_two_seconds_worker_acknowledges(
@@ -79,7 +41,7 @@ def test_elder_presses_the_alarm_console_shows_it_within_two_seconds_worker_ackn
 
     # The worker's console is open on a PC before anything happens.
     desk = open_browser(PC)
-    _log_in_as_staff(desk, live_server.url, worker_a)
+    log_in_as_staff(desk, live_server.url, worker_a)
     desk.get_by_test_id("nav-alarms").click()
     expect(desk).to_have_url(re.compile(r"/alarms/console/$"))
     expect(desk.get_by_test_id("no-alarms")).to_be_visible()
@@ -89,7 +51,7 @@ def test_elder_presses_the_alarm_console_shows_it_within_two_seconds_worker_ackn
     # The resident, on a phone, in elder mode, opens the alarm button from the home page.
     phone = open_browser(PHONE)
     body = phone.locator("body")
-    _log_in_as_resident(phone, live_server.url, "13912345678")
+    log_in_as_resident(phone, live_server.url, "13912345678")
     phone.get_by_test_id("elder-on-big").click()
     expect(body).to_have_class(ELDER)
     phone.get_by_test_id("help-link").click()

@@ -10,8 +10,7 @@ from linli.intake.models import ImportBatch
 from linli.registry.models import Resident
 from linli.registry.services import register_resident
 from linli.registry.tests.factories import HouseholdFactory, make_id_number
-from tests.browser.support import PC, save_screenshot
-from tests.browser.test_registry_browser import _log_in_as_staff_with_new_authenticator
+from tests.browser.support import PC, log_in_as_staff, save_screenshot
 
 # Every live-server test restores the migrated data (calendar, catalogue, built-in ledgers) after its flush,
 # so the next one finds it; mixing restoring and non-restoring flushes breaks the content types.
@@ -44,7 +43,7 @@ def test_a_worker_imports_a_gbk_list_and_meets_the_possible_duplicate_in_the_rev
     path = tmp_path / "高龄津贴名册.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
     page = open_browser(PC)
-    _log_in_as_staff_with_new_authenticator(page, live_server.url, worker_a)
+    log_in_as_staff(page, live_server.url, worker_a)
 
     page.locator("header a[href='/intake/']").click()
     page.locator("#id_file").set_input_files(str(path))

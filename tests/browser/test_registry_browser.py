@@ -3,25 +3,21 @@
 # factory_boy has no type hints.
 # mypy: disable-error-code="no-untyped-call"
 
-import base64
 import datetime as dt
 import re
 from typing import cast
-from urllib.parse import unquote
 
 import pytest
 from django.db.models import F
-from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
 from linli.accounts.models import LoginCode, User, UserKind
-from linli.accounts.tests.factories import PASSWORD
-from linli.core.models import Area, AuditEvent, Notification
+from linli.core.models import Area, AuditEvent
 from linli.registry.choices import Relation
 from linli.registry.models import Household, Resident
 from linli.registry.services import register_resident
 from linli.registry.tests.factories import BuildingFactory, HouseholdFactory
-from tests.browser.support import PC, PHONE, save_screenshot
+from tests.browser.support import PC, PHONE, log_in_as_resident, log_in_as_staff, save_screenshot
 
 # Every live-server test restores the migrated data (calendar, catalogue, built-in ledgers) after its flush,
 # so the next one finds it; mixing restoring and non-restoring flushes breaks the content types.
@@ -42,54 +38,10 @@ def _register(*, area: Area, actor: User, name: str, id_number: str = "", phone:
     )
 
 
-def _submit(page: Page) -> None:
-    page.locator("main form button[type=submit]").click()
-
-
-def _current_totp(secret: str) -> str:
-    secret = unquote(secret).strip()
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    return f"{totp(key):06d}"
-
-
-def _log_in_as_staff_with_new_authenticator(page: Page, base_url: str, user: User) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("staff-login").click()
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/login/totp/setup/$"))
-    secret = page.get_by_test_id("totp-secret").inner_text()
-    page.locator("#id_token").fill(_current_totp(secret))
-    _submit(page)
-    expect(page).to_have_url(base_url + "/")
-
-
-def _newest_login_code(*, sent_before: int) -> str:
-    messages = Notification.objects.filter(purpose="login_code")
-    assert messages.count() == sent_before + 1
-    body = messages.order_by("-created_at", "-id")[0].body
-    match = re.search(r"(?<!\d)(\d{6})(?!\d)", body)
-    assert match, body
-    return match.group(1)
-
-
 def _text_size(page: Page) -> float:
     """The computed font size, in CSS pixels, of the first line of the resident's record."""
     size = page.get_by_test_id("my-record").locator("p").first.evaluate("e => getComputedStyle(e).fontSize")
     return float(size.removesuffix("px"))
-
-
-def _log_in_as_resident(page: Page, base_url: str, phone: str) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("resident-login").click()
-    page.locator("#id_phone").fill(phone)
-    sent_before = Notification.objects.filter(purpose="login_code").count()
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/resident/code/$"))
-    page.locator("#id_code").fill(_newest_login_code(sent_before=sent_before))
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/me/$"))
 
 
 def test_community_worker_searches_reveals_and_switches_language(
@@ -99,7 +51,7 @@ def test_community_worker_searches_reveals_and_switches_language(
     _register(area=grid_b, actor=worker_b, name="王建国", id_number="360426199101010071")
     page = open_browser(PC)
 
-    _log_in_as_staff_with_new_authenticator(page, live_server.url, worker_a)
+    log_in_as_staff(page, live_server.url, worker_a)
     expect(page.get_by_test_id("count-residents")).to_have_text("1")
 
     page.locator("header a[href='/residents/']").click()
@@ -147,7 +99,7 @@ def test_resident_logs_in_with_phone_code_and_switches_elder_mode_on(
     page = open_browser(PHONE)
     body = page.locator("body")
 
-    _log_in_as_resident(page, live_server.url, "13912345678")
+    log_in_as_resident(page, live_server.url, "13912345678")
     expect(page.get_by_test_id("my-record")).to_contain_text("李桂兰")
     expect(body).not_to_have_class(ELDER)
     standard_size = _text_size(page)
@@ -172,6 +124,6 @@ def test_resident_logs_in_with_phone_code_and_switches_elder_mode_on(
 
     # A few minutes later, on a browser that has forgotten everything: the account remembers elder mode.
     LoginCode.objects.update(created_at=F("created_at") - dt.timedelta(minutes=5))
-    _log_in_as_resident(page, live_server.url, "13912345678")
+    log_in_as_resident(page, live_server.url, "13912345678")
     expect(body).to_have_class(ELDER)
     expect(page.get_by_test_id("my-record")).to_contain_text("李桂兰")

@@ -7,21 +7,17 @@ on a phone, a community worker accepts and completes it on a PC, and the residen
 import base64
 import re
 from typing import cast
-from urllib.parse import unquote
 
 import pytest
-from django_otp.oath import totp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from linli.accounts.models import User
-from linli.accounts.tests.factories import PASSWORD
 from linli.core.models import Notification
 from linli.registry.choices import Relation
 from linli.registry.models import Household
 from linli.registry.services import register_resident
 from linli.registry.tests.factories import BuildingFactory, HouseholdFactory
 from linli.servicedesk.models import Case, Material, Rating
-from tests.browser.support import PC, PHONE, save_screenshot
+from tests.browser.support import PC, PHONE, log_in_as_resident, log_in_as_staff, save_screenshot
 
 # Every live-server test restores the migrated data (calendar, catalogue, built-in ledgers) after its flush,
 # so the next one finds it; mixing restoring and non-restoring flushes breaks the content types.
@@ -31,40 +27,6 @@ ELDER = re.compile(r"(^|\s)elder(\s|$)")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-
-
-def _submit(page: Page) -> None:
-    page.locator("main form button[type=submit]").first.click()
-
-
-def _log_in_as_resident(page: Page, base_url: str, phone: str) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("resident-login").click()
-    page.locator("#id_phone").fill(phone)
-    sent_before = Notification.objects.filter(purpose="login_code").count()
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/resident/code/$"))
-    messages = Notification.objects.filter(purpose="login_code")
-    assert messages.count() == sent_before + 1
-    code = re.search(r"(?<!\d)(\d{6})(?!\d)", messages.order_by("-created_at", "-id")[0].body)
-    assert code
-    page.locator("#id_code").fill(code.group(1))
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/me/$"))
-
-
-def _log_in_as_staff(page: Page, base_url: str, user: User) -> None:
-    page.goto(base_url + "/")
-    page.get_by_test_id("staff-login").click()
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    _submit(page)
-    expect(page).to_have_url(re.compile(r"/accounts/login/totp/setup/$"))
-    secret = unquote(page.get_by_test_id("totp-secret").inner_text()).strip()
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    page.locator("#id_token").fill(f"{totp(key):06d}")
-    _submit(page)
-    expect(page).to_have_url(base_url + "/")
 
 
 def test_elder_applies_for_the_old_age_allowance_worker_completes_resident_rates(
@@ -86,7 +48,7 @@ def test_elder_applies_for_the_old_age_allowance_worker_completes_resident_rates
     # The resident, on a phone, switches elder mode on and applies.
     phone = open_browser(PHONE)
     body = phone.locator("body")
-    _log_in_as_resident(phone, live_server.url, "13912345678")
+    log_in_as_resident(phone, live_server.url, "13912345678")
     phone.get_by_test_id("elder-on-big").click()
     expect(body).to_have_class(ELDER)
     phone.goto(live_server.url + "/services/")
@@ -111,7 +73,7 @@ def test_elder_applies_for_the_old_age_allowance_worker_completes_resident_rates
 
     # The community worker, on a PC, finds it at the top of the queue and works it through.
     desk = open_browser(PC)
-    _log_in_as_staff(desk, live_server.url, worker_a)
+    log_in_as_staff(desk, live_server.url, worker_a)
     desk.goto(live_server.url + "/services/desk/")
     expect(desk.get_by_test_id("queue-row")).to_have_count(1)
     save_screenshot(desk, "servicedesk-worker-queue")
