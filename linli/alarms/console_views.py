@@ -17,7 +17,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from linli.accounts.access import scope_prefixes, staff_required
+from linli.accounts.access import staff_required
 from linli.accounts.roles import Capability
 from linli.alarms import selectors, services
-from linli.alarms.access import access_alarm, in_scope
+from linli.alarms.access import access_alarm
 from linli.alarms.models import (
     LIVE_STATUSES,
     UNANSWERED_STATUSES,
@@ -39,28 +38,18 @@ from linli.alarms.models import (
     AlarmEventKind,
     AlarmOutcome,
     AlarmStatus,
-    AlarmStepRun,
-    Responder,
-    ResponderKind,
     StepKind,
     TriggerSource,
 )
 from linli.core.errors import DomainError, add_error_to_form
-from linli.core.models import Area, AreaLevel
+from linli.core.models import Area
 from linli.core.phones import mask_phone, normalize_mobile
-from linli.registry.models import Building, Resident
+from linli.registry.models import Resident
 
 RESPOND = Capability.RESPOND_ALARMS
-# Residents offered by the manual entry's search; with the last four digits, candidates checked for them.
-SEARCH_LIMIT = 20
-SEARCH_CANDIDATES = 300
 
 
 # --- the console -----------------------------------------------------------------------------------
-
-
-def _live_in_scope(user: Any) -> QuerySet[Alarm]:
-    return in_scope(Alarm.objects.filter(status__in=LIVE_STATUSES), user, RESPOND)
 
 
 def in_window(alarm_status: str, starts: dt.datetime, now: dt.datetime) -> bool:
@@ -70,14 +59,9 @@ def in_window(alarm_status: str, starts: dt.datetime, now: dt.datetime) -> bool:
 
 def console_version(user: Any, now: dt.datetime) -> str:
     """A digest of what the console list shows: changes when an alarm comes, goes, or changes state."""
-    rows = (
-        _live_in_scope(user)
-        .order_by("id")
-        .values_list("id", "status", "current_step", "trigger_count", "escalation_starts_at")[:500]
-    )
     text = "|".join(
         f"{pk}:{status}:{step}:{count}:{int(in_window(status, starts, now))}"
-        for pk, status, step, count, starts in rows
+        for pk, status, step, count, starts in selectors.live_alarm_states(user=user)
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -95,12 +79,7 @@ def _step_label(kind: str) -> str:
 def console_rows(user: Any, now: dt.datetime) -> list[dict[str, Any]]:
     """Live alarms in scope, those nobody answered first, newest first within each group."""
     alarms = selectors.live_alarms(user)
-    runs: dict[tuple[int, int], str] = {
-        (alarm_id, index): kind
-        for alarm_id, index, kind in AlarmStepRun.objects.filter(
-            alarm__in=[a.pk for a in alarms]
-        ).values_list("alarm_id", "step_index", "kind")
-    }
+    runs = selectors.step_kinds(alarms=alarms)
     rows = []
     for alarm in alarms:
         row = selectors.alarm_summary(alarm, now=now)
@@ -144,20 +123,12 @@ def map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def map_bounds(user: Any) -> list[list[float]] | None:
     """The box around the buildings of the user's area, else around its areas' centres; None if unknown."""
-    prefixes = scope_prefixes(user, RESPOND)
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(area__code__startswith=prefix)
-    box = Building.objects.filter(condition).aggregate(
-        s=Min("latitude"), n=Max("latitude"), w=Min("longitude"), e=Max("longitude")
-    )
-    if box["s"] is None:
-        centres = Area.objects.filter(code__in=prefixes, latitude__isnull=False, longitude__isnull=False)
-        box = centres.aggregate(s=Min("latitude"), n=Max("latitude"), w=Min("longitude"), e=Max("longitude"))
-    if box["s"] is None:
+    box = selectors.scope_box(user=user)
+    if box is None:
         return None
+    south, west, north, east = box
     pad = 0.002
-    return [[box["s"] - pad, box["w"] - pad], [box["n"] + pad, box["e"] + pad]]
+    return [[south - pad, west - pad], [north + pad, east + pad]]
 
 
 def _tile_setting(name: str) -> str:
@@ -268,9 +239,8 @@ def timeline_rows(alarm: Alarm) -> list[dict[str, Any]]:
 
 def alarm_version(alarm: Alarm) -> str:
     """Changes with every new line on the timeline (and with the status)."""
-    found = AlarmEvent.objects.filter(alarm=alarm).aggregate(last=Max("id"))
-    count = AlarmEvent.objects.filter(alarm=alarm).count()
-    return f"{alarm.status}-{count}-{found['last'] or 0}"
+    count, last = selectors.timeline_mark(alarm=alarm)
+    return f"{alarm.status}-{count}-{last}"
 
 
 def _person(alarm: Alarm) -> dict[str, Any]:
@@ -286,9 +256,6 @@ def _person(alarm: Alarm) -> dict[str, Any]:
             "registered": False,
         }
     household = resident.household
-    family = Responder.objects.filter(kind=ResponderKind.FAMILY, resident=resident, is_active=True).order_by(
-        "name"
-    )
     today = timezone.localdate()
     birth = resident.birth_date
     age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)) if birth else None
@@ -297,7 +264,10 @@ def _person(alarm: Alarm) -> dict[str, Any]:
         "phone": mask_phone(resident.phone) if resident.phone else "",
         "address": str(household) if household is not None else alarm.location_text,
         "age": age,
-        "family": [{"name": f.name, "relation": f.relation, "phone": mask_phone(f.phone)} for f in family],
+        "family": [
+            {"name": f.name, "relation": f.relation, "phone": mask_phone(f.phone)}
+            for f in selectors.family_contacts(resident=resident)
+        ],
         "registered": True,
     }
 
@@ -322,7 +292,6 @@ def alarm_page(request: HttpRequest, alarm_id: int) -> HttpResponse:
             return HttpResponse(status=204)
         return render(request, "alarms/console/_alarm_live.html", _alarm_context(alarm))
     context = _alarm_context(alarm)
-    steps = AlarmStepRun.objects.filter(alarm=alarm).order_by("step_index")
     context.update(
         person=_person(alarm),
         steps=[
@@ -332,7 +301,7 @@ def alarm_page(request: HttpRequest, alarm_id: int) -> HttpResponse:
                 "due_at": s.due_at,
                 "state": s.get_state_display(),
             }
-            for s in steps
+            for s in selectors.step_runs(alarm=alarm)
         ],
         notices=selectors.notices(alarm),
         close_form=CloseForm(),
@@ -404,33 +373,12 @@ def note(request: HttpRequest, alarm_id: int) -> HttpResponse:
 # --- a phone call entered by hand ------------------------------------------------------------------
 
 
-def residents_for_call(user: Any, *, name: str, last4: str = "") -> list[Resident]:
-    """Residents in the worker's alarm scope whose name starts with ``name``; with ``last4``, only those
-    whose phone ends with those digits (phones are encrypted, so the few candidates are checked here)."""
-    prefixes = scope_prefixes(user, RESPOND)
-    name = name.strip()
-    if not prefixes or not name:
-        return []
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(area__code__startswith=prefix)
-    found = (
-        Resident.objects.filter(condition, name__startswith=name, merged_into__isnull=True)
-        .select_related("area", "household__building")
-        .order_by("name", "id")
-    )
-    if not last4:
-        return list(found[:SEARCH_LIMIT])
-    return [r for r in found[:SEARCH_CANDIDATES] if r.phone and r.phone.endswith(last4)][:SEARCH_LIMIT]
-
-
 def _resident_in_scope(user: Any, resident_id: str) -> Resident:
+    """The resident picked from the search, if in the worker's alarm scope; else 404, as for a made-up id."""
     if not resident_id.isdigit():
         raise Http404
-    resident = (
-        Resident.objects.select_related("area").filter(pk=int(resident_id), merged_into__isnull=True).first()
-    )
-    if resident is None or not any(resident.area.code.startswith(p) for p in scope_prefixes(user, RESPOND)):
+    resident = selectors.resident_in_scope(user=user, resident_id=int(resident_id), capability=RESPOND)
+    if resident is None:
         raise Http404
     return resident
 
@@ -465,13 +413,8 @@ class UnknownCallerForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        condition = Q()
-        for prefix in scope_prefixes(user, RESPOND):
-            condition |= Q(code__startswith=prefix)
         field: Any = self.fields["area"]
-        field.queryset = Area.objects.filter(
-            condition, level__in=[AreaLevel.COMMUNITY, AreaLevel.GRID]
-        ).order_by("code")
+        field.queryset = selectors.areas_for_call(user=user)
 
     def clean_caller_phone(self) -> str:
         raw = str(self.cleaned_data.get("caller_phone", "")).strip()
@@ -518,7 +461,9 @@ def console_new(request: HttpRequest) -> HttpResponse:
     searched = False
     if search.is_valid() and search.cleaned_data["name"]:
         searched = True
-        found = residents_for_call(user, name=search.cleaned_data["name"], last4=search.cleaned_data["last4"])
+        found = selectors.residents_for_call(
+            user=user, name=search.cleaned_data["name"], last4=search.cleaned_data["last4"]
+        )
     results = [
         {
             "resident": r,

@@ -20,17 +20,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from linli.alarms import services
+from linli.alarms import selectors, services
 from linli.alarms.escalation import alarm_setting
-from linli.alarms.models import (
-    UNANSWERED_STATUSES,
-    AckVia,
-    AlarmNotice,
-    Device,
-    DeviceNonce,
-    InboundSms,
-    TriggerSource,
-)
+from linli.alarms.models import AckVia, Device, DeviceNonce, InboundSms, TriggerSource
 from linli.core.errors import DomainError
 from linli.core.phones import normalize_mobile, phone_blind_index
 
@@ -98,7 +90,7 @@ def device_webhook(request: HttpRequest) -> JsonResponse:
     device_id, nonce = data["device_id"][:64], data["nonce"]
     if not nonce or len(nonce) > 64:
         return _refuse(400, "bad_request", "The nonce has 1 to 64 characters.")
-    device = Device.objects.select_related("resident").filter(device_id=device_id, is_active=True).first()
+    device = selectors.active_device(device_id=device_id)
     # An unknown device is refused like a bad signature: the answer does not tell which devices exist.
     ok, timestamp = _signature_ok(request, str(device.secret) if device is not None else "")
     if device is None or not ok or timestamp is None:
@@ -138,20 +130,13 @@ def handle_inbound_sms(*, provider_id: str, phone: str, text: str) -> dict[str, 
     InboundSms.objects.create(provider_id=provider_id, phone_index=index)
     words = text.strip().upper()
     if words in ACK_REPLIES:
-        notice = (
-            AlarmNotice.objects.filter(phone_index=index, alarm__status__in=UNANSWERED_STATUSES)
-            .select_related("alarm")
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        notice = selectors.unanswered_notice_for_phone(phone_index=index)
         if notice is not None:
             alarm = services.acknowledge_alarm(alarm=notice.alarm, via=AckVia.SMS, notice=notice)
             InboundSms.objects.filter(provider_id=provider_id).update(action="ack")
             return {"action": "acknowledged", "alarm": alarm.number}
     if any(keyword in words for keyword in sms_keywords()):
-        from linli.registry.models import Resident
-
-        resident = Resident.objects.filter(phone_index=index, merged_into__isnull=True).order_by("pk").first()
+        resident = selectors.resident_for_phone_index(phone_index=index)
         if resident is not None:
             alarm = services.trigger_alarm(source=TriggerSource.SMS, resident=resident, note=text[:200])
             InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")

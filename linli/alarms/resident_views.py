@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.accounts.access import resident_required
-from linli.alarms.access import access_own_alarm, resident_alarms
+from linli.alarms import selectors
+from linli.alarms.access import access_own_alarm
 from linli.alarms.models import LIVE_STATUSES, Alarm, AlarmStatus, TriggerSource
 from linli.alarms.services import cancel_alarm, cancel_window_seconds, trigger_alarm
 from linli.core.errors import DomainError
@@ -60,7 +61,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error.message))
             return redirect("alarms:help")
         return redirect("alarms:help_alarm", alarm_id=alarm.pk)
-    running = resident_alarms(user).filter(status__in=LIVE_STATUSES).order_by("-created_at").first()
+    running = selectors.my_open_alarm(user)
     return render(
         request,
         "alarms/resident/help.html",

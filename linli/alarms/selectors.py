@@ -1,27 +1,44 @@
-"""Reads of the one-key alarm, always for an acting user and within their scope."""
+"""Reads of the one-key alarm: staff reads always for an acting user and within their scope; the
+acknowledgement link and the webhooks, which have no user, by their token, device or phone."""
 
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from linli.accounts.access import scope_prefixes
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.alarms.access import access_alarm, access_own_alarm, in_scope, resident_alarms
+from linli.alarms.access import (
+    in_scope,
+    may_on_area,
+    resident_alarms,
+    scope_condition,
+)
 from linli.alarms.models import (
     LIVE_STATUSES,
+    UNANSWERED_STATUSES,
     Alarm,
     AlarmEvent,
     AlarmNotice,
     AlarmStatus,
+    AlarmStepRun,
     Device,
     DutyShift,
     EscalationPolicy,
+    EscalationStep,
     Responder,
+    ResponderKind,
     TriggerSource,
 )
+from linli.core.models import Area, AreaLevel
 from linli.core.phones import mask_phone
+from linli.registry.models import Building, Resident
+
+# Residents offered by the manual entry's search; with the last four digits, candidates checked for them.
+SEARCH_LIMIT = 20
+SEARCH_CANDIDATES = 300
 
 
 def alarms_in_scope(user: Any, capability: Capability = Capability.RESPOND_ALARMS) -> QuerySet[Alarm]:
@@ -69,15 +86,6 @@ def alarm_summary(alarm: Alarm, *, now: dt.datetime | None = None) -> dict[str, 
     }
 
 
-def alarm_for_user_or_404(user: Any, alarm_id: int) -> Alarm:
-    """The alarm for staff in scope (RESPOND_ALARMS) or for the resident it was raised for; else 404."""
-    if getattr(user, "kind", None) == "resident":
-        return access_own_alarm(user, alarm_id)
-    if not getattr(user, "is_authenticated", False):
-        raise Http404
-    return access_alarm(user, alarm_id)
-
-
 def timeline(alarm: Alarm) -> list[AlarmEvent]:
     """The alarm's audit timeline, oldest first."""
     return list(alarm.events.select_related("actor").order_by("at", "id"))
@@ -103,15 +111,167 @@ def my_open_alarm(resident: Any) -> Alarm | None:
     )
 
 
-def resident_for_account(user: Any) -> Any:
-    """The registered person a resident's alarm button raises alarms for (the first behind their phone)."""
-    from linli.registry.selectors import residents_for_phone_account
+# --- the console ---------------------------------------------------------------------------------
 
-    people = residents_for_phone_account(user=user)
-    return people[0] if people else None
+
+def live_alarm_states(*, user: Any) -> list[tuple[int, str, int, int, dt.datetime]]:
+    """The state of each live alarm in the user's alarm scope, by id: what the console's version digests."""
+    return list(
+        in_scope(Alarm.objects.filter(status__in=LIVE_STATUSES), user, Capability.RESPOND_ALARMS)
+        .order_by("id")
+        .values_list("id", "status", "current_step", "trigger_count", "escalation_starts_at")[:500]
+    )
+
+
+def step_kinds(*, alarms: list[Alarm]) -> dict[tuple[int, int], str]:
+    """The kind of every step run of these (already scoped) alarms, keyed by (alarm id, step index)."""
+    return {
+        (alarm_id, index): kind
+        for alarm_id, index, kind in AlarmStepRun.objects.filter(
+            alarm__in=[a.pk for a in alarms]
+        ).values_list("alarm_id", "step_index", "kind")
+    }
+
+
+def scope_box(*, user: Any) -> tuple[float, float, float, float] | None:
+    """(S, W, N, E) around the buildings in the user's alarm scope, else its areas' centres, else None."""
+    condition = scope_condition(user, Capability.RESPOND_ALARMS, field="area__code")
+    if condition is None:
+        return None
+    corners = {"s": Min("latitude"), "n": Max("latitude"), "w": Min("longitude"), "e": Max("longitude")}
+    box = Building.objects.filter(condition).aggregate(**corners)
+    if box["s"] is None:
+        box = Area.objects.filter(
+            code__in=scope_prefixes(user, Capability.RESPOND_ALARMS),
+            latitude__isnull=False,
+            longitude__isnull=False,
+        ).aggregate(**corners)
+    if box["s"] is None:
+        return None
+    return box["s"], box["w"], box["n"], box["e"]
+
+
+def timeline_mark(*, alarm: Alarm) -> tuple[int, int]:
+    """(number of events, id of the last event) of the alarm's timeline: changes with every new line."""
+    last = AlarmEvent.objects.filter(alarm=alarm).aggregate(last=Max("id"))["last"]
+    count = AlarmEvent.objects.filter(alarm=alarm).count()
+    return count, last or 0
+
+
+def step_runs(*, alarm: Alarm) -> list[AlarmStepRun]:
+    """The alarm's escalation steps as run or scheduled, in order."""
+    return list(AlarmStepRun.objects.filter(alarm=alarm).order_by("step_index"))
+
+
+def family_contacts(*, resident: Resident) -> list[Responder]:
+    """The active family contacts of the person an alarm (already in scope) was raised for, by name."""
+    return list(
+        Responder.objects.filter(kind=ResponderKind.FAMILY, resident=resident, is_active=True).order_by(
+            "name"
+        )
+    )
+
+
+# --- a phone call entered by hand ----------------------------------------------------------------
+
+
+def residents_for_call(*, user: Any, name: str, last4: str = "") -> list[Resident]:
+    """Residents in the worker's alarm scope by the start of their name and, if given, a phone's last 4."""
+    # Phones are encrypted: with the last four digits, a bounded set of candidates is checked here.
+    prefixes = scope_prefixes(user, Capability.RESPOND_ALARMS)
+    name = name.strip()
+    if not prefixes or not name:
+        return []
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(area__code__startswith=prefix)
+    found = (
+        Resident.objects.filter(condition, name__startswith=name, merged_into__isnull=True)
+        .select_related("area", "household__building")
+        .order_by("name", "id")
+    )
+    if not last4:
+        return list(found[:SEARCH_LIMIT])
+    return [r for r in found[:SEARCH_CANDIDATES] if r.phone and r.phone.endswith(last4)][:SEARCH_LIMIT]
+
+
+def resident_in_scope(*, user: Any, resident_id: int, capability: Capability) -> Resident | None:
+    """The registered (not merged) resident if the staff user holds ``capability`` over their area."""
+    resident = (
+        Resident.objects.select_related("area").filter(pk=resident_id, merged_into__isnull=True).first()
+    )
+    if resident is None or not may_on_area(user, capability, resident.area.code):
+        return None
+    return resident
+
+
+def areas_for_call(*, user: Any) -> QuerySet[Area]:
+    """The communities and grids in the worker's alarm scope, where an unknown caller's alarm may be put."""
+    condition = scope_condition(user, Capability.RESPOND_ALARMS, field="code")
+    if condition is None:
+        return Area.objects.none()
+    return Area.objects.filter(condition, level__in=[AreaLevel.COMMUNITY, AreaLevel.GRID]).order_by("code")
+
+
+# --- acknowledgement link and webhooks: the token, the signature or the phone is the key ---------
+
+
+def notice_for_token(*, token_hash: str) -> AlarmNotice | None:
+    """The notice an acknowledgement link was sent with, found by the stored form of its token."""
+    return (
+        AlarmNotice.objects.select_related("alarm__resident", "alarm__area")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+
+
+def active_device(*, device_id: str) -> Device | None:
+    """The registered, not removed alarm device with this id (its secret checks the message)."""
+    return Device.objects.select_related("resident").filter(device_id=device_id, is_active=True).first()
+
+
+def unanswered_notice_for_phone(*, phone_index: str) -> AlarmNotice | None:
+    """The newest notice sent to this phone for an alarm nobody has acknowledged yet."""
+    return (
+        AlarmNotice.objects.filter(phone_index=phone_index, alarm__status__in=UNANSWERED_STATUSES)
+        .select_related("alarm")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def resident_for_phone_index(*, phone_index: str) -> Resident | None:
+    """The first registered (not merged) resident with this phone: whom a keyword SMS raises an alarm for."""
+    return Resident.objects.filter(phone_index=phone_index, merged_into__isnull=True).order_by("pk").first()
 
 
 # --- management ----------------------------------------------------------------------------------
+
+
+def _managed(user: Any, area: Area | None) -> Area | None:
+    if area is None or not may_on_area(user, Capability.MANAGE_ALARM_POLICIES, area.code):
+        return None
+    return area
+
+
+def managed_area(*, user: Any, area_id: int) -> Area | None:
+    """The area if the user may manage alarm policies there; else None (missing or not theirs alike)."""
+    return _managed(user, Area.objects.filter(pk=area_id).first())
+
+
+def managed_area_by_code(*, user: Any, code: str) -> Area | None:
+    """The area with this code if the user may manage alarm policies there; else None."""
+    return _managed(user, Area.objects.filter(code=code.strip()).first())
+
+
+def policy_steps(*, policy: EscalationPolicy) -> list[EscalationStep]:
+    """The policy's steps in order."""
+    return list(policy.steps.order_by("order"))
+
+
+def staff_by_username(*, username: str) -> User | None:
+    """The active staff account with this user name (a duty shift may be given to any staff member)."""
+    return User.objects.filter(username=username.strip(), kind="staff", is_active=True).first()
 
 
 def policies_in_scope(user: Any) -> QuerySet[EscalationPolicy]:

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.access import staff_required
-from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.alarms import selectors, services
-from linli.alarms.access import access_device, access_policy, access_responder, access_shift, may_on_area
+from linli.alarms.access import access_device, access_policy, access_responder, access_shift
 from linli.alarms.escalation import DEFAULT_STEPS, StepSpec, policy_for_area_code
 from linli.alarms.forms import DeviceForm, PolicyAreaForm, PolicyForm, ReportForm, ResponderForm, ShiftForm
-from linli.alarms.models import AckVia, AlarmNotice, AlarmStatus
+from linli.alarms.models import AckVia, AlarmStatus
 from linli.alarms.report import LOCAL, TARGET_60, TARGET_180, acknowledgement_report
 from linli.core.errors import DomainError, add_error_to_form
 from linli.core.models import Area
@@ -35,11 +34,7 @@ def ack_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a responder's SMS: GET shows the alarm, POST acknowledges it. The token is the key."""
     if len(token) > 64:
         raise Http404
-    notice = (
-        AlarmNotice.objects.select_related("alarm__resident", "alarm__area")
-        .filter(token_hash=services.token_hash(token))
-        .first()
-    )
+    notice = selectors.notice_for_token(token_hash=services.token_hash(token))
     if notice is None:
         raise Http404
     alarm = notice.alarm
@@ -61,8 +56,8 @@ def ack_by_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _area_in_scope(user: Any, code: str) -> Area:
-    area = Area.objects.filter(code=code.strip()).first()
-    if area is None or not may_on_area(user, MANAGE, area.code):
+    area = selectors.managed_area_by_code(user=user, code=code)
+    if area is None:
         raise DomainError("alarm_area_scope", _("This area is not one of yours."), field="area_code")
     return area
 
@@ -89,8 +84,8 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 @staff_required(MANAGE)
 def policy_edit(request: HttpRequest, area_id: int) -> HttpResponse:
     """Set the escalation steps of an area; until then the nearest ancestor's policy applies."""
-    area = Area.objects.filter(pk=area_id).first()
-    if area is None or not may_on_area(request.user, MANAGE, area.code):
+    area = selectors.managed_area(user=request.user, area_id=area_id)
+    if area is None:
         raise Http404
     applying = policy_for_area_code(area.code)
     own = applying if applying is not None and applying.area_code == area.code else None
@@ -109,7 +104,7 @@ def policy_edit(request: HttpRequest, area_id: int) -> HttpResponse:
                 return redirect("alarms:manage")
     else:
         source: list[Any] = (
-            list(applying.steps.order_by("order")) if applying is not None else list(DEFAULT_STEPS)
+            selectors.policy_steps(policy=applying) if applying is not None else list(DEFAULT_STEPS)
         )
         initial: dict[str, Any] = {"name": own.name if own else area.name}
         for i, step in enumerate(source):
@@ -144,9 +139,7 @@ def shift_list(request: HttpRequest) -> HttpResponse:
             area = _area_in_scope(request.user, data["area_code"])
             user = None
             if data["username"]:
-                user = User.objects.filter(
-                    username=data["username"].strip(), kind="staff", is_active=True
-                ).first()
+                user = selectors.staff_by_username(username=data["username"])
                 if user is None:
                     raise DomainError(
                         "alarm_shift_user", _("No staff member has this user name."), field="username"
@@ -182,14 +175,10 @@ def shift_end(request: HttpRequest, shift_id: int) -> HttpResponse:
 
 
 def _resident_in_scope(user: Any, resident_id: int | None) -> Any:
-    from linli.registry.models import Resident
-
     if resident_id is None:
         return None
-    resident = (
-        Resident.objects.select_related("area").filter(pk=resident_id, merged_into__isnull=True).first()
-    )
-    if resident is None or not may_on_area(user, MANAGE, resident.area.code):
+    resident = selectors.resident_in_scope(user=user, resident_id=resident_id, capability=MANAGE)
+    if resident is None:
         raise DomainError(
             "alarm_resident_scope", _("No resident with this number in your area."), field="resident_id"
         )
