@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("console/new/", console_views.console_new, name="console_new"),
     path("console/<int:alarm_id>/", console_views.alarm_page, name="console_alarm"),
     path("console/<int:alarm_id>/acknowledge/", console_views.acknowledge, name="console_ack"),
+    path("console/<int:alarm_id>/call-back/", console_views.call_back, name="console_call_back"),
     path("console/<int:alarm_id>/close/", console_views.close, name="console_close"),
     path("console/<int:alarm_id>/note/", console_views.note, name="console_note"),
 ]

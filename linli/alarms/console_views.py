@@ -335,6 +335,23 @@ def acknowledge(request: HttpRequest, alarm_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required(RESPOND)
+def call_back(request: HttpRequest, alarm_id: int) -> HttpResponse:
+    """The full number of whoever needs help, to call them back; the reveal is audited."""
+    alarm = access_alarm(request.user, alarm_id)
+    try:
+        phone = services.reveal_phone_to_call_back(alarm=alarm, actor=request.user)
+    except DomainError as error:
+        context: dict[str, Any] = {"alarm": alarm, "error": error.message}
+        status = 400
+    else:
+        context, status = {"alarm": alarm, "phone": phone}, 200
+    # Under htmx the number replaces the button; without script, a small page shows it.
+    template = "_call_back.html" if request.headers.get("HX-Request") else "call_back.html"
+    return render(request, f"alarms/console/{template}", context, status=status)
+
+
+@require_POST
+@staff_required(RESPOND)
 def close(request: HttpRequest, alarm_id: int) -> HttpResponse:
     alarm = access_alarm(request.user, alarm_id)
     form = CloseForm(request.POST)

@@ -124,8 +124,12 @@ def sms_keywords() -> list[str]:
 
 
 def handle_inbound_sms(*, provider_id: str, phone: str, text: str) -> dict[str, Any]:
-    """Act on one inbound SMS: an acknowledgement reply from a notified responder, or a keyword from a
-    registered resident's phone. The caller holds the transaction."""
+    """Act on one inbound SMS: an acknowledgement reply from a notified responder, or a keyword asking for
+    help. The caller holds the transaction.
+
+    A keyword from a registered resident's phone raises their alarm. From any other number (a relative's
+    phone, a new number) it raises an unknown caller's alarm for the whole district, with the number to call
+    back: a cry for help is never only logged."""
     index = phone_blind_index(phone)
     InboundSms.objects.create(provider_id=provider_id, phone_index=index)
     words = text.strip().upper()
@@ -141,8 +145,17 @@ def handle_inbound_sms(*, provider_id: str, phone: str, text: str) -> dict[str, 
             alarm = services.trigger_alarm(source=TriggerSource.SMS, resident=resident, note=text[:200])
             InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")
             return {"action": "alarm", "alarm": alarm.number}
-        logger.warning("alarm keyword SMS from a number not in the registry (message %s)", provider_id)
-        return {"action": "ignored", "reason": "unknown_sender"}
+        district = selectors.district_area()
+        if district is None:
+            logger.error(
+                "alarm keyword SMS from an unknown number, and no district to raise it in (%s)", provider_id
+            )
+            return {"action": "ignored", "reason": "unknown_sender"}
+        alarm = services.trigger_alarm(
+            source=TriggerSource.SMS, area=district, caller_phone=phone, note=text[:200]
+        )
+        InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")
+        return {"action": "alarm", "alarm": alarm.number, "sender": "unknown"}
     return {"action": "ignored"}
 
 

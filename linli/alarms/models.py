@@ -299,6 +299,8 @@ class Alarm(models.Model):
     # For a caller who is not in the registry (a phone call entered by a worker).
     caller_name = models.CharField(_("caller"), max_length=64, blank=True)
     caller_phone = EncryptedTextField(_("caller's phone"), context="alarm.caller_phone", blank=True)
+    # Exact lookup of the caller's phone (HMAC), so repeated calls or texts from one unknown number join.
+    caller_phone_index = models.CharField(_("caller's phone index"), max_length=64, blank=True, db_index=True)
     location_text = models.CharField(_("where"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("raised at"), default=timezone.now, db_index=True)
     escalation_starts_at = models.DateTimeField(_("escalation starts"))

@@ -205,6 +205,11 @@ def resident_in_scope(*, user: Any, resident_id: int, capability: Capability) ->
     return resident
 
 
+def district_area() -> Area | None:
+    """The district itself: where an alarm from a number nobody knows is raised."""
+    return Area.objects.filter(level=AreaLevel.DISTRICT).order_by("code").first()
+
+
 def areas_for_call(*, user: Any) -> QuerySet[Area]:
     """The communities and grids in the worker's alarm scope, where an unknown caller's alarm may be put."""
     condition = scope_condition(user, Capability.RESPOND_ALARMS, field="code")

@@ -12,10 +12,14 @@ import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.access import has_capability
+from linli.accounts.roles import Capability
 from linli.alarms.escalation import StepSpec, alarm_setting, first_step, wake_dispatchers
 from linli.alarms.models import (
     LIVE_STATUSES,
@@ -107,6 +111,16 @@ def _stop_pending_steps(alarm: Alarm, now: dt.datetime) -> None:
 # --- trigger --------------------------------------------------------------------------------------
 
 
+def _join(live: Alarm, *, now: dt.datetime, actor: Any, label: str, trigger: dict[str, Any]) -> Alarm:
+    """Count a repeated trigger on the live alarm it belongs to (the caller holds its row lock)."""
+    live.trigger_count += 1
+    live.last_triggered_at = max(live.last_triggered_at, now)
+    live.save(update_fields=["trigger_count", "last_triggered_at"])
+    append_event(live, AlarmEventKind.TRIGGER_JOINED, at=now, actor=actor, label=label, data=trigger)
+    live.was_joined = True
+    return live
+
+
 def trigger_alarm(
     *,
     source: str,
@@ -126,7 +140,8 @@ def trigger_alarm(
     """Raise an alarm, or join the resident's live alarm when their last trigger was within a minute.
 
     The alarm, its timeline line and its first step run commit before this returns. An unknown caller (no
-    resident) needs ``area``. With a cancel window the alarm waits in ``pending`` and escalates after it.
+    resident) needs ``area``; their repeated triggers within a minute join by ``caller_phone``. With a cancel
+    window the alarm waits in ``pending`` and escalates after it.
     """
     if source not in TriggerSource.values:
         raise DomainError("alarm_bad_source", _("Unknown way of raising an alarm."), field="source")
@@ -139,7 +154,28 @@ def trigger_alarm(
     label = (
         user_label(actor) if source == TriggerSource.MANUAL else (resident.name if resident else caller_name)
     )
+    caller_index = phone_blind_index(caller_phone) if caller_phone and resident is None else ""
     with transaction.atomic():
+        if resident is None and caller_index:
+            # Triggers from unknown callers of one area queue behind its row lock, so a repeat joins.
+            type(area).objects.select_for_update().get(pk=area.pk)
+            live = (
+                Alarm.objects.select_for_update()
+                .filter(
+                    resident__isnull=True,
+                    caller_phone_index=caller_index,
+                    area=area,
+                    status__in=LIVE_STATUSES,
+                    last_triggered_at__range=(
+                        now - dt.timedelta(seconds=JOIN_SECONDS),
+                        now + dt.timedelta(seconds=JOIN_SECONDS),
+                    ),
+                )
+                .order_by("-last_triggered_at")
+                .first()
+            )
+            if live is not None:
+                return _join(live, now=now, actor=actor, label=label, trigger=trigger)
         if resident is not None:
             # One alarm per person at a time: triggers for the same person queue behind this row lock.
             resident = (
@@ -162,14 +198,7 @@ def trigger_alarm(
                 .first()
             )
             if live is not None:
-                live.trigger_count += 1
-                live.last_triggered_at = max(live.last_triggered_at, now)
-                live.save(update_fields=["trigger_count", "last_triggered_at"])
-                append_event(
-                    live, AlarmEventKind.TRIGGER_JOINED, at=now, actor=actor, label=label, data=trigger
-                )
-                live.was_joined = True
-                return live
+                return _join(live, now=now, actor=actor, label=label, trigger=trigger)
         home = area if area is not None else resident.area
         lat, lon, where = _location_of(resident, home)
         if latitude is not None and longitude is not None:
@@ -186,6 +215,7 @@ def trigger_alarm(
             device=device,
             caller_name=caller_name[:64],
             caller_phone=caller_phone,
+            caller_phone_index=caller_index,
             location_text=(location_text or where)[:200],
             created_at=now,
             escalation_starts_at=starts,
@@ -215,6 +245,29 @@ def trigger_alarm(
         transaction.on_commit(wake_dispatchers)
     alarm.was_joined = False
     return alarm
+
+
+def reveal_phone_to_call_back(*, alarm: Alarm, actor: Any) -> str:
+    """The full number of whoever needs help (the resident, or an unknown caller), so that a responder over
+    the alarm's area can call them back. The reason is the alarm itself; every reveal is audited."""
+    if not has_capability(actor, Capability.RESPOND_ALARMS, alarm.area_code):
+        raise DomainError("not_permitted", _("You may not view this information in full."))
+    resident = alarm.resident
+    phone = str(resident.phone or "") if resident is not None else str(alarm.caller_phone or "")
+    if not phone:
+        raise DomainError("alarm_no_phone", _("No phone number is recorded for this person."))
+    with override(settings.LANGUAGE_CODE):
+        reason = gettext("To call back during alarm %(number)s") % {"number": alarm.number}
+    record_audit_event(
+        actor=actor,
+        action="alarms.phone_revealed",
+        object_type="alarm",
+        object_id=alarm.pk,
+        area_code=alarm.area_code,
+        reason=reason,
+        data={"whose": "resident" if resident is not None else "caller"},
+    )
+    return phone
 
 
 def cancel_alarm(*, alarm: Alarm, actor: Any, now: dt.datetime | None = None) -> Alarm:

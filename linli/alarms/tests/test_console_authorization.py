@@ -11,12 +11,13 @@ from linli.accounts.models import User
 from linli.accounts.roles import Capability, Role
 from linli.alarms.models import Alarm, AlarmEvent, AlarmStatus, TriggerSource
 from linli.alarms.services import trigger_alarm
+from linli.core.models import AuditEvent
 from linli.servicedesk.tests.factories import resident_account
 from tests.matrix import World, allowed, place_for
 
 RESPOND = Capability.RESPOND_ALARMS
 STAFF_ROUTES = ("console", "console_live", "console_new")
-ALARM_ROUTES = ("console_alarm", "console_ack", "console_close", "console_note")
+ALARM_ROUTES = ("console_alarm", "console_ack", "console_close", "console_note", "console_call_back")
 
 
 @pytest.fixture
@@ -70,6 +71,12 @@ def test_alarm_pages_answer_inside_and_404_outside(world, alarms):
             assert page.status_code == (200 if ok else 404), (role.value, where)
             note = client.post(reverse("alarms:console_note", args=[alarm.pk]), {"text": "已电话联系"})
             assert note.status_code == (302 if ok else 404), (role.value, where)
+            reveals = AuditEvent.objects.filter(action="alarms.phone_revealed").count()
+            call_back = client.post(reverse("alarms:console_call_back", args=[alarm.pk]))
+            assert call_back.status_code == (200 if ok else 404), (role.value, where)
+            phone = str(place_for(world, role, where).resident.phone)
+            assert (phone in call_back.content.decode()) is ok, (role.value, where)
+            assert AuditEvent.objects.filter(action="alarms.phone_revealed").count() == reveals + ok
             ack = client.post(reverse("alarms:console_ack", args=[alarm.pk]))
             assert ack.status_code == (302 if ok else 404), (role.value, where)
             close = client.post(

@@ -31,6 +31,7 @@ from linli.alarms.models import (
     TriggerSource,
 )
 from linli.alarms.services import acknowledge_alarm, add_duty_shift, close_alarm, trigger_alarm
+from linli.core.models import AuditEvent
 from linli.core.phones import phone_blind_index
 from linli.registry.models import Resident
 from linli.registry.tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
@@ -276,6 +277,41 @@ def test_the_alarm_page_masks_phones_and_shows_the_family_and_timeline(elder, wo
     assert "2026-03-04 10:05:09" in body  # shown in Asia/Shanghai
     assert page.context["person"]["age"] >= 80
     assert [e["kind"] for e in page.context["events"]] == ["triggered"]
+
+
+def test_a_responder_reveals_the_number_to_call_back_and_the_reveal_is_audited(elder, worker, worker_a):
+    alarm = trigger_alarm(source=TriggerSource.DEVICE, resident=elder)
+    page = worker.get(reverse("alarms:console_alarm", args=[alarm.pk]))
+    assert PHONE not in page.content.decode()
+    assert 'data-testid="alarm-call-back"' in page.content.decode()
+    url = reverse("alarms:console_call_back", args=[alarm.pk])
+    assert worker.get(url).status_code == 405  # a reveal is an act, never a link to follow
+
+    revealed = worker.post(url, headers={"HX-Request": "true"})
+    assert revealed.status_code == 200
+    assert f'href="tel:{PHONE}"' in revealed.content.decode()
+    event = AuditEvent.objects.get(action="alarms.phone_revealed")
+    assert (event.actor, event.object_id, event.area_code) == (worker_a, str(alarm.pk), alarm.area_code)
+    assert alarm.number in event.reason and event.data == {"whose": "resident"}
+    # Without script the same post answers with a page of its own.
+    plain = worker.post(url)
+    assert plain.status_code == 200 and PHONE in plain.content.decode()
+    assert AuditEvent.objects.filter(action="alarms.phone_revealed").count() == 2
+
+
+def test_an_unknown_callers_number_can_be_called_back_and_a_missing_one_is_said(grid_a, worker):
+    caller = trigger_alarm(
+        source=TriggerSource.MANUAL, area=grid_a, caller_name="路人", caller_phone="13722223333"
+    )
+    revealed = worker.post(reverse("alarms:console_call_back", args=[caller.pk]))
+    assert revealed.status_code == 200 and "tel:13722223333" in revealed.content.decode()
+    assert AuditEvent.objects.get(action="alarms.phone_revealed").data == {"whose": "caller"}
+
+    nobody = trigger_alarm(source=TriggerSource.MANUAL, area=grid_a, location_text="公园东门")
+    missing = worker.post(reverse("alarms:console_call_back", args=[nobody.pk]))
+    assert missing.status_code == 400
+    assert _("No phone number is recorded for this person.") in missing.content.decode()
+    assert AuditEvent.objects.filter(action="alarms.phone_revealed").count() == 1
 
 
 def test_acknowledge_close_and_note_from_the_alarm_page(elder, worker, worker_a):

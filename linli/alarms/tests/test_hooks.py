@@ -6,11 +6,13 @@ from collections.abc import Mapping
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.alarms import dispatcher, services
 from linli.alarms.hooks import sign
-from linli.alarms.models import AckVia, Alarm, AlarmStatus, TriggerSource
+from linli.alarms.models import AckVia, Alarm, AlarmNotice, AlarmStatus, TriggerSource
 from linli.alarms.tests import factories as f
+from linli.alarms.tests.conftest import later
 
 SMS_SECRET = "sms-shared-secret"
 
@@ -124,11 +126,31 @@ def test_a_keyword_sms_from_a_residents_phone_raises_an_alarm(client, sms_secret
     assert (alarm.source, alarm.resident) == (TriggerSource.SMS, elder)
 
 
-def test_an_sms_without_keyword_or_from_an_unknown_number_raises_nothing(client, sms_secret, elder):
+def test_an_sms_without_a_keyword_raises_nothing(client, sms_secret, elder):
     assert post_sms(client, {"id": "m1", "from": elder.phone, "text": "你好"}).json() == {"action": "ignored"}
-    unknown = post_sms(client, {"id": "m2", "from": "13700000000", "text": "求助"})
-    assert unknown.json() == {"action": "ignored", "reason": "unknown_sender"}
+    stranger = post_sms(client, {"id": "m2", "from": "13700000000", "text": "在吗"})
+    assert stranger.json() == {"action": "ignored"}
     assert not Alarm.objects.exists()
+
+
+def test_a_keyword_sms_from_an_unknown_number_raises_an_alarm_for_the_district(client, sms_secret, elder, t0):
+    district = elder.area.parent.parent.parent
+    shift = f.shift(district, "street", name="区值班员", phone="13900007777")
+    unknown = post_sms(client, {"id": "m2", "from": "13700000000", "text": "救命 我在公园摔倒了"})
+    assert unknown.status_code == 202
+    assert unknown.json()["action"] == "alarm" and unknown.json()["sender"] == "unknown"
+    alarm = Alarm.objects.get()
+    assert (alarm.resident, alarm.area, alarm.source) == (None, district, TriggerSource.SMS)
+    assert alarm.caller_phone == "13700000000" and alarm.caller_phone_index
+    # A second text from the same number within the minute joins the alarm.
+    again = post_sms(client, {"id": "m3", "from": "13700000000", "text": "救命"})
+    assert again.json()["alarm"] == alarm.number
+    alarm.refresh_from_db()
+    assert alarm.trigger_count == 2 and Alarm.objects.count() == 1
+    # The escalation reaches whoever is on duty for the whole district.
+    for seconds in (0, 61, 122, 183):
+        dispatcher.dispatch_due(now=later(timezone.now(), seconds))
+    assert AlarmNotice.objects.filter(alarm=alarm, phone_index=shift.phone_index).exists()
 
 
 def test_an_sms_reply_from_a_notified_responder_acknowledges(client, sms_secret, grid_a, elder, t0):
