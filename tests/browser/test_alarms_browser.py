@@ -94,3 +94,10 @@ def test_elder_presses_the_alarm_console_shows_it_within_two_seconds_worker_ackn
     expect(body).to_have_class(ELDER)
     assert "13912345678" not in desk.content()
     save_screenshot(phone, "alarms-resident-acknowledged")
+
+    # To call the elder back, the worker reveals the number: it takes the button's place, as a link to dial.
+    desk.get_by_test_id("alarm-call-back").click()
+    number = desk.get_by_test_id("alarm-call-back-number").locator("a")
+    expect(number).to_have_attribute("href", "tel:13912345678")
+    expect(desk.get_by_test_id("alarm-call-back")).to_have_count(0)
+    save_screenshot(desk, "alarms-console-call-back")
