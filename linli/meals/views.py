@@ -9,13 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from linli.accounts.access import resident_required
 from linli.core.errors import DomainError
 from linli.meals import selectors, services
 from linli.meals.access import access_own_order
-from linli.meals.models import Dish
+from linli.meals.models import Dish, OrderStatus
 from linli.registry.models import Resident
 
 
@@ -99,10 +99,15 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     return render(request, "meals/my_orders.html", {"orders": orders, "now": now})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @resident_required
 def cancel_own(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancelling takes two taps: a page asks "cancel this meal?" first, so a slip loses no lunch."""
     placed = access_own_order(request.user, number)
+    if request.method == "GET":
+        if placed.status != OrderStatus.PLACED or placed.sitting.orders_close_at <= timezone.now():
+            return redirect("meals:my_orders")
+        return render(request, "meals/cancel_confirm.html", {"order": placed})
     try:
         services.cancel_order(actor=request.user, order=placed)
     except DomainError as error:

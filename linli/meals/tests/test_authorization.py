@@ -214,6 +214,8 @@ def test_residents_see_and_cancel_only_their_own_orders(world, meals):
     assert meals.canteens[inside.grid.code].pk in offered
     assert [o.pk for o in client.get(reverse("meals:my_orders")).context["orders"]] == [own.pk]
     assert client.post(reverse("meals:cancel_own", args=[other.number])).status_code == 404
+    assert client.get(reverse("meals:cancel_own", args=[other.number])).status_code == 404
+    assert client.get(reverse("meals:cancel_own", args=[own.number])).status_code == 200
     other.refresh_from_db()
     assert other.status == "placed"
     assert client.post(reverse("meals:cancel_own", args=[own.number])).status_code == 302
@@ -232,5 +234,6 @@ def test_residents_see_and_cancel_only_their_own_orders(world, meals):
         assert staff.get(reverse("meals:my_orders")).status_code == 404
         assert staff.get(reverse("meals:order", args=[mine.pk])).status_code == 404
         assert staff.post(reverse("meals:cancel_own", args=[own.number])).status_code == 404
+        assert staff.get(reverse("meals:cancel_own", args=[own.number])).status_code == 404
     anonymous = Client().get(reverse("meals:home"))
     assert anonymous.status_code == 302 and "/accounts/resident" in anonymous["Location"]

@@ -81,9 +81,18 @@ def test_a_resident_orders_in_two_taps_and_cancels(grid, kitchen, tomorrow):
     assert reverse("meals:cancel_own", args=[order.number]) in mine.content.decode()
     again = client.get(reverse("meals:home"))
     assert order.sitting_id in again.context["ordered"]
+    # The first tap only asks; the order stands until the resident says yes.
+    asked = client.get(reverse("meals:cancel_own", args=[order.number]))
+    assert asked.status_code == 200 and order.dish.name in asked.content.decode()
+    assert 'data-testid="cancel-yes"' in asked.content.decode()
+    order.refresh_from_db()
+    assert order.status == "placed"
     client.post(reverse("meals:cancel_own", args=[order.number]))
     order.refresh_from_db()
     assert order.status == "cancelled" and Sitting.objects.get(pk=order.sitting_id).booked == 0
+    # A cancelled order is not offered for cancelling again.
+    again_asked = client.get(reverse("meals:cancel_own", args=[order.number]))
+    assert again_asked.status_code == 302 and again_asked["Location"] == reverse("meals:my_orders")
 
 
 def test_a_resident_living_alone_may_ask_for_delivery(grid, kitchen, tomorrow):
