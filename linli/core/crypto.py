@@ -110,6 +110,11 @@ def decrypt(token: str, *, context: str) -> str:
     return _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()).decode()
 
 
+def active_key_id() -> str:
+    """The id of the key that encrypts new values."""
+    return _keyring().active_key_id
+
+
 def key_id_of(token: str) -> str:
     return token.partition("$")[0]
 
