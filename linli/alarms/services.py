@@ -111,6 +111,17 @@ def _stop_pending_steps(alarm: Alarm, now: dt.datetime) -> None:
 # --- trigger --------------------------------------------------------------------------------------
 
 
+def _live_alarm_to_join(now: dt.datetime, **whose: Any) -> Alarm | None:
+    """The live alarm of this person (or unknown caller) last raised within a minute of ``now``, locked."""
+    window = dt.timedelta(seconds=JOIN_SECONDS)
+    return (
+        Alarm.objects.select_for_update()
+        .filter(status__in=LIVE_STATUSES, last_triggered_at__range=(now - window, now + window), **whose)
+        .order_by("-last_triggered_at")
+        .first()
+    )
+
+
 def _join(live: Alarm, *, now: dt.datetime, actor: Any, label: str, trigger: dict[str, Any]) -> Alarm:
     """Count a repeated trigger on the live alarm it belongs to (the caller holds its row lock)."""
     live.trigger_count += 1
@@ -159,21 +170,7 @@ def trigger_alarm(
         if resident is None and caller_index:
             # Triggers from unknown callers of one area queue behind its row lock, so a repeat joins.
             type(area).objects.select_for_update().get(pk=area.pk)
-            live = (
-                Alarm.objects.select_for_update()
-                .filter(
-                    resident__isnull=True,
-                    caller_phone_index=caller_index,
-                    area=area,
-                    status__in=LIVE_STATUSES,
-                    last_triggered_at__range=(
-                        now - dt.timedelta(seconds=JOIN_SECONDS),
-                        now + dt.timedelta(seconds=JOIN_SECONDS),
-                    ),
-                )
-                .order_by("-last_triggered_at")
-                .first()
-            )
+            live = _live_alarm_to_join(now, resident__isnull=True, caller_phone_index=caller_index, area=area)
             if live is not None:
                 return _join(live, now=now, actor=actor, label=label, trigger=trigger)
         if resident is not None:
@@ -184,19 +181,7 @@ def trigger_alarm(
                 .select_related("area", "household__building")
                 .get(pk=resident.pk)
             )
-            live = (
-                Alarm.objects.select_for_update()
-                .filter(
-                    resident=resident,
-                    status__in=LIVE_STATUSES,
-                    last_triggered_at__range=(
-                        now - dt.timedelta(seconds=JOIN_SECONDS),
-                        now + dt.timedelta(seconds=JOIN_SECONDS),
-                    ),
-                )
-                .order_by("-last_triggered_at")
-                .first()
-            )
+            live = _live_alarm_to_join(now, resident=resident)
             if live is not None:
                 return _join(live, now=now, actor=actor, label=label, trigger=trigger)
         home = area if area is not None else resident.area
