@@ -157,12 +157,6 @@ LINLI_DEMO_OUTBOX_PUBLIC = env_bool("LINLI_DEMO_OUTBOX_PUBLIC", False)
 # Failed logins: this many failures within the window lock that account or phone for the window.
 LINLI_LOGIN_MAX_FAILURES = env_int("LINLI_LOGIN_MAX_FAILURES", 5)
 LINLI_LOGIN_LOCK_MINUTES = env_int("LINLI_LOGIN_LOCK_MINUTES", 15)
-# Failed logins and code requests from one network address, whatever the accounts or phones tried: a guesser
-# spraying many accounts is stopped too. An office of many users shares an address, hence the higher limit.
-LINLI_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LINLI_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
-# How many reverse proxies stand in front of Linli: the client's address is then the one the outermost of
-# them saw, read from X-Forwarded-For; with 0 the header is ignored (a client could write anything there).
-LINLI_PROXY_COUNT = env_int("LINLI_PROXY_COUNT", 0)
 # Resident one-time codes.
 LINLI_LOGIN_CODE_TTL_SECONDS = env_int("LINLI_LOGIN_CODE_TTL_SECONDS", 300)
 LINLI_LOGIN_CODE_RESEND_SECONDS = env_int("LINLI_LOGIN_CODE_RESEND_SECONDS", 60)

@@ -62,21 +62,6 @@ def clear_login_attempts(*, kind: str, identifier: str) -> None:
     LoginAttempt.objects.filter(key=_throttle_key(kind, identifier)).delete()
 
 
-def ensure_address_not_throttled(*, address: str) -> None:
-    """Refuse a login step from a network address with too many failures in the lock window, whichever
-    accounts or phones they were against."""
-    limit = settings.LINLI_LOGIN_MAX_FAILURES_PER_ADDRESS
-    if address and _recent_attempts(_throttle_key("address", address)) >= limit:
-        raise _throttled()
-
-
-def register_failure_from_address(*, address: str) -> None:
-    """Count a failed login step (or an unverified code request) against its network address. A success
-    clears nothing here: an attacker's own good login must not reset the count of their guesses."""
-    if address:
-        LoginAttempt.objects.create(key=_throttle_key("address", address))
-
-
 def _code_hash(code: str, login_code_id: uuid.UUID) -> str:
     return crypto.blind_index(f"{login_code_id}:{code}", context="login-code")
 

@@ -20,7 +20,6 @@ from linli.accounts import services
 from linli.accounts.access import second_factor_ok
 from linli.accounts.forms import ApiTokenForm, CodeForm, PhoneForm, StaffLoginForm, TotpForm
 from linli.accounts.models import ApiToken, User, UserKind
-from linli.core.addresses import client_address
 from linli.core.errors import DomainError
 
 PENDING_USER = "linli_pending_user"
@@ -52,15 +51,12 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         request.session[NEXT] = request.GET["next"]
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        address = client_address(request)
         try:
-            services.ensure_address_not_throttled(address=address)
             # Counted until the whole login (password and TOTP) succeeds, so knowing the password
             # does not reset the count for guessing the second factor.
             services.register_login_attempt(kind="staff", identifier=username)
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None or getattr(user, "kind", None) != UserKind.STAFF:
-                services.register_failure_from_address(address=address)
                 raise DomainError("bad_credentials", _("Wrong username or password."))
         except DomainError as error:
             form.add_error(None, str(error.message))
@@ -90,9 +86,7 @@ def staff_totp(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
         try:
-            services.ensure_address_not_throttled(address=address)
             services.register_login_attempt(kind="staff", identifier=user.username)
         except DomainError as error:
             form.add_error(None, str(error.message))
@@ -100,7 +94,6 @@ def staff_totp(request: HttpRequest) -> HttpResponse:
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(form.cleaned_data["token"]):
                     return _finish_totp(request, user, device)
-            services.register_failure_from_address(address=address)
             form.add_error("token", _("The code is wrong. Check the time on your phone and try again."))
     return render(request, "accounts/staff_totp.html", {"form": form})
 
@@ -114,9 +107,7 @@ def staff_totp_setup(request: HttpRequest) -> HttpResponse:
         device = services.start_totp_enrollment(user=user)
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
         try:
-            services.ensure_address_not_throttled(address=address)
             services.register_login_attempt(kind="staff", identifier=user.username)
         except DomainError as error:
             form.add_error(None, str(error.message))
@@ -125,7 +116,6 @@ def staff_totp_setup(request: HttpRequest) -> HttpResponse:
             )
         if services.confirm_totp_device(device=device, token=form.cleaned_data["token"]):
             return _finish_totp(request, user, device)
-        services.register_failure_from_address(address=address)
         form.add_error("token", _("The code is wrong. Check the time on your phone and try again."))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     svg = io.BytesIO()
@@ -147,12 +137,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def resident_login(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
         try:
-            services.ensure_address_not_throttled(address=address)
             login_code = services.request_login_code(phone=form.cleaned_data["phone"])
-            # Each code costs an SMS and is unverified until used: requests count against the address.
-            services.register_failure_from_address(address=address)
         except DomainError as error:
             form.add_error("phone" if error.field == "phone" else None, str(error.message))
         else:
@@ -168,14 +154,8 @@ def resident_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:resident_login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
         try:
-            services.ensure_address_not_throttled(address=address)
-            try:
-                user = services.verify_login_code(login_code_id=login_code_id, code=form.cleaned_data["code"])
-            except DomainError:
-                services.register_failure_from_address(address=address)
-                raise
+            user = services.verify_login_code(login_code_id=login_code_id, code=form.cleaned_data["code"])
         except DomainError as error:
             form.add_error("code" if error.field == "code" else None, str(error.message))
         else:

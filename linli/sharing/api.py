@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
-from linli.core.addresses import client_address
 from linli.sharing import feed, records, services
 from linli.sharing.access import GrantRefused, grant_for_client
 from linli.sharing.auth import ClientTokenAuth
@@ -70,7 +69,7 @@ def _page_size(limit: int) -> int:
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
-    return client_address(request) or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def _serve(
