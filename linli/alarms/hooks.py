@@ -124,12 +124,15 @@ def sms_keywords() -> list[str]:
 
 
 def handle_inbound_sms(*, provider_id: str, phone: str, text: str) -> dict[str, Any]:
-    """Act on one inbound SMS: an acknowledgement reply from a notified responder, or a keyword asking for
-    help. The caller holds the transaction.
+    """Act on one inbound SMS. The caller holds the transaction. In this order:
 
-    A keyword from a registered resident's phone raises their alarm. From any other number (a relative's
-    phone, a new number) it raises an unknown caller's alarm for the whole district, with the number to call
-    back: a cry for help is never only logged."""
+    1. an acknowledgement reply ("1") from a responder told of an unanswered alarm acknowledges it;
+    2. a help keyword from a registered resident's phone raises their alarm;
+    3. any other text from someone told of a live alarm (``收到，已报警110``) joins that alarm's timeline;
+    4. a help keyword from a duty or responder phone raises nothing (they use the console);
+    5. a help keyword from any other number (a relative's phone, a new number) raises an unknown caller's
+       alarm for the whole district, with the number to call back: a cry for help is never only logged.
+    """
     index = phone_blind_index(phone)
     InboundSms.objects.create(provider_id=provider_id, phone_index=index)
     words = text.strip().upper()
@@ -139,24 +142,31 @@ def handle_inbound_sms(*, provider_id: str, phone: str, text: str) -> dict[str, 
             alarm = services.acknowledge_alarm(alarm=notice.alarm, via=AckVia.SMS, notice=notice)
             InboundSms.objects.filter(provider_id=provider_id).update(action="ack")
             return {"action": "acknowledged", "alarm": alarm.number}
-    if any(keyword in words for keyword in sms_keywords()):
+    asks_for_help = any(keyword in words for keyword in sms_keywords())
+    if asks_for_help:
         resident = selectors.resident_for_phone_index(phone_index=index)
         if resident is not None:
             alarm = services.trigger_alarm(source=TriggerSource.SMS, resident=resident, note=text[:200])
             InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")
             return {"action": "alarm", "alarm": alarm.number}
-        district = selectors.district_area()
-        if district is None:
-            logger.error(
-                "alarm keyword SMS from an unknown number, and no district to raise it in (%s)", provider_id
-            )
-            return {"action": "ignored", "reason": "unknown_sender"}
-        alarm = services.trigger_alarm(
-            source=TriggerSource.SMS, area=district, caller_phone=phone, note=text[:200]
-        )
-        InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")
-        return {"action": "alarm", "alarm": alarm.number, "sender": "unknown"}
-    return {"action": "ignored"}
+    notice = selectors.live_notice_for_phone(phone_index=index)
+    if notice is not None:
+        services.note_sms_reply(notice=notice, text=text)
+        InboundSms.objects.filter(provider_id=provider_id).update(action="note")
+        return {"action": "noted", "alarm": notice.alarm.number}
+    if not asks_for_help:
+        return {"action": "ignored"}
+    if selectors.is_responder_phone(phone_index=index):
+        return {"action": "ignored", "reason": "responder"}
+    district = selectors.district_area()
+    if district is None:
+        logger.error("alarm keyword SMS from an unknown number, no district to raise it in (%s)", provider_id)
+        return {"action": "ignored", "reason": "unknown_sender"}
+    alarm = services.trigger_alarm(
+        source=TriggerSource.SMS, area=district, caller_phone=phone, note=text[:200]
+    )
+    InboundSms.objects.filter(provider_id=provider_id).update(action="alarm")
+    return {"action": "alarm", "alarm": alarm.number, "sender": "unknown"}
 
 
 @csrf_exempt

@@ -245,6 +245,24 @@ def unanswered_notice_for_phone(*, phone_index: str) -> AlarmNotice | None:
     )
 
 
+def live_notice_for_phone(*, phone_index: str) -> AlarmNotice | None:
+    """The newest notice sent to this phone for an alarm still live, answered or not."""
+    return (
+        AlarmNotice.objects.filter(phone_index=phone_index, alarm__status__in=LIVE_STATUSES)
+        .select_related("alarm")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def is_responder_phone(*, phone_index: str) -> bool:
+    """Whether the phone is one Linli asks for help: on a duty roster, or a registered responder's."""
+    return (
+        DutyShift.objects.filter(phone_index=phone_index).exists()
+        or Responder.objects.filter(phone_index=phone_index, is_active=True).exists()
+    )
+
+
 def resident_for_phone_index(*, phone_index: str) -> Resident | None:
     """The first registered (not merged) resident with this phone: whom a keyword SMS raises an alarm for."""
     return Resident.objects.filter(phone_index=phone_index, merged_into__isnull=True).order_by("pk").first()

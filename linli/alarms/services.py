@@ -234,9 +234,17 @@ def trigger_alarm(
 
 def reveal_phone_to_call_back(*, alarm: Alarm, actor: Any) -> str:
     """The full number of whoever needs help (the resident, or an unknown caller), so that a responder over
-    the alarm's area can call them back. The reason is the alarm itself; every reveal is audited."""
+    the alarm's area can call them back while the alarm is live.
+
+    Responders need not hold the reveal capability: the live alarm is the reason (docs/adr/0009). Every reveal
+    is audited, under the resident when there is one, so it shows among the reveals of their data."""
     if not has_capability(actor, Capability.RESPOND_ALARMS, alarm.area_code):
         raise DomainError("not_permitted", _("You may not view this information in full."))
+    if alarm.status not in LIVE_STATUSES:
+        raise DomainError(
+            "alarm_not_live",
+            _("This alarm is closed: the number to call back is shown only while it is live."),
+        )
     resident = alarm.resident
     phone = str(resident.phone or "") if resident is not None else str(alarm.caller_phone or "")
     if not phone:
@@ -246,11 +254,11 @@ def reveal_phone_to_call_back(*, alarm: Alarm, actor: Any) -> str:
     record_audit_event(
         actor=actor,
         action="alarms.phone_revealed",
-        object_type="alarm",
-        object_id=alarm.pk,
+        object_type="resident" if resident is not None else "alarm",
+        object_id=resident.pk if resident is not None else alarm.pk,
         area_code=alarm.area_code,
         reason=reason,
-        data={"whose": "resident" if resident is not None else "caller"},
+        data={"alarm": alarm.number, "field": "phone" if resident is not None else "caller_phone"},
     )
     return phone
 
@@ -359,6 +367,15 @@ def add_note(*, alarm: Alarm, actor: Any, text: str) -> AlarmEvent:
         alarm = _locked(alarm)
         return append_event(
             alarm, AlarmEventKind.NOTE, actor=actor, label=user_label(actor), data={"text": text[:2000]}
+        )
+
+
+def note_sms_reply(*, notice: AlarmNotice, text: str) -> AlarmEvent:
+    """A responder's free-text SMS reply (``收到，已报警110``) joins the timeline of their alarm."""
+    with transaction.atomic():
+        alarm = _locked(notice.alarm)
+        return append_event(
+            alarm, AlarmEventKind.NOTE, label=notice.label, data={"text": text.strip()[:2000], "via": "sms"}
         )
 
 

@@ -290,12 +290,23 @@ def test_a_responder_reveals_the_number_to_call_back_and_the_reveal_is_audited(e
     revealed = worker.post(url, headers={"HX-Request": "true"})
     assert revealed.status_code == 200
     assert f'href="tel:{PHONE}"' in revealed.content.decode()
+    # Audited under the resident, among the reveals of their data.
     event = AuditEvent.objects.get(action="alarms.phone_revealed")
-    assert (event.actor, event.object_id, event.area_code) == (worker_a, str(alarm.pk), alarm.area_code)
-    assert alarm.number in event.reason and event.data == {"whose": "resident"}
+    assert (event.actor, event.object_type, event.object_id) == (worker_a, "resident", str(elder.pk))
+    assert event.area_code == alarm.area_code and alarm.number in event.reason
+    assert event.data == {"alarm": alarm.number, "field": "phone"}
     # Without script the same post answers with a page of its own.
     plain = worker.post(url)
     assert plain.status_code == 200 and PHONE in plain.content.decode()
+    assert AuditEvent.objects.filter(action="alarms.phone_revealed").count() == 2
+    # Once the alarm is closed the number is no longer shown, and the button is gone.
+    close_alarm(alarm=alarm, actor=worker_a, outcome="help_given")
+    closed = worker.post(url)
+    assert closed.status_code == 400 and PHONE not in closed.content.decode()
+    assert (
+        'data-testid="alarm-call-back"'
+        not in worker.get(reverse("alarms:console_alarm", args=[alarm.pk])).content.decode()
+    )
     assert AuditEvent.objects.filter(action="alarms.phone_revealed").count() == 2
 
 
@@ -305,7 +316,10 @@ def test_an_unknown_callers_number_can_be_called_back_and_a_missing_one_is_said(
     )
     revealed = worker.post(reverse("alarms:console_call_back", args=[caller.pk]))
     assert revealed.status_code == 200 and "tel:13722223333" in revealed.content.decode()
-    assert AuditEvent.objects.get(action="alarms.phone_revealed").data == {"whose": "caller"}
+    assert AuditEvent.objects.get(action="alarms.phone_revealed").data == {
+        "alarm": caller.number,
+        "field": "caller_phone",
+    }
 
     nobody = trigger_alarm(source=TriggerSource.MANUAL, area=grid_a, location_text="公园东门")
     missing = worker.post(reverse("alarms:console_call_back", args=[nobody.pk]))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from linli.alarms import dispatcher, services
 from linli.alarms.hooks import sign
-from linli.alarms.models import AckVia, Alarm, AlarmNotice, AlarmStatus, TriggerSource
+from linli.alarms.models import AckVia, Alarm, AlarmEvent, AlarmNotice, AlarmStatus, TriggerSource
 from linli.alarms.tests import factories as f
 from linli.alarms.tests.conftest import later
 
@@ -165,6 +165,29 @@ def test_an_sms_reply_from_a_notified_responder_acknowledges(client, sms_secret,
     alarm.refresh_from_db()
     assert alarm.status == AlarmStatus.ACKNOWLEDGED and alarm.acknowledged_via == AckVia.SMS
     assert alarm.acknowledged_by_label == grid_shift.name
+
+
+def test_a_responders_free_text_reply_joins_the_timeline_and_raises_no_alarm(
+    client, sms_secret, grid_a, elder, t0
+):
+    f.shift(grid_a, "grid", name="网格员", phone="13900009999")
+    alarm = services.trigger_alarm(source=TriggerSource.BUTTON, resident=elder, received_at=t0)
+    dispatcher.dispatch_due(now=t0)
+    # Keywords inside a responder's report ("报警") must not raise a district alarm of their own.
+    reply = post_sms(client, {"id": "r1", "from": "13900009999", "text": "收到，已报警110，马上到"})
+    assert reply.json() == {"action": "noted", "alarm": alarm.number}
+    assert Alarm.objects.count() == 1
+    note = AlarmEvent.objects.filter(alarm=alarm, kind="note").get()
+    assert (note.label, note.data) == ("网格员", {"text": "收到，已报警110，马上到", "via": "sms"})
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.OPEN  # a report is not an acknowledgement
+
+
+def test_a_help_keyword_from_a_duty_phone_with_no_live_alarm_raises_nothing(client, sms_secret, grid_a):
+    f.shift(grid_a, "grid", name="网格员", phone="13900008888")
+    answer = post_sms(client, {"id": "d1", "from": "13900008888", "text": "报警测试"})
+    assert answer.json() == {"action": "ignored", "reason": "responder"}
+    assert not Alarm.objects.exists()
 
 
 def test_the_sms_webhook_refuses_bad_signatures_and_replays(client, sms_secret, elder):
