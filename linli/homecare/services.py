@@ -406,12 +406,13 @@ def transition_order(
     by_system: bool = False,
     note: str = "",
     now: dt.datetime | None = None,
+    quiet: bool = False,
 ) -> Order:
     """Move an order along the transition table, under its row lock, and append the history row.
 
     A provider acts with the order's signed link (``provider_token``); residents and workers with their
     account; Linli's own jobs with ``by_system``. Refused transitions raise DomainError; the parties
-    concerned get one SMS per event.
+    concerned get one SMS per event, unless ``quiet`` (news of an order long past helps nobody).
     """
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -439,7 +440,9 @@ def transition_order(
             % {"status": locked.get_status_display(), "action": transition.label},
             field="action",
         )
-    if action == "confirm" and now >= locked.ends_at:
+    # From the start of its window an unconfirmed order lapses (``lapse_unconfirmed_orders``): no later
+    # confirmation, so the resident is never told both "cancelled" and "confirmed".
+    if action == "confirm" and now >= locked.starts_at:
         raise DomainError(
             "window_over",
             _("The time of this order has passed: it can no longer be confirmed. Please decline it."),
@@ -473,20 +476,22 @@ def transition_order(
         area_code=locked.area_code,
         data={"from": previous, "to": locked.status, "by": by},
     )
-    _notify(locked, action, acted_by=by, note=note.strip())
+    if not quiet:
+        _notify(locked, action, acted_by=by, note=note.strip())
     return locked
 
 
 def lapse_unconfirmed_orders(*, now: dt.datetime | None = None) -> int:
     """Cancel each order still waiting for its provider when its window starts, and tell the resident and
     the provider; returns how many lapsed. Each order lapses in its own transaction, under its row lock, so
-    a provider confirming at the same moment wins or loses cleanly."""
+    a provider confirming at the same moment wins or loses cleanly. Orders whose window is already over (the
+    first run after the job was down) lapse without an SMS."""
     now = now or timezone.now()
     waiting = Order.objects.filter(status=OrderStatus.REQUESTED, starts_at__lte=now).order_by("starts_at")
     lapsed = 0
-    for order in waiting.only("pk"):
+    for order in waiting.only("pk", "ends_at"):
         try:
-            transition_order(order=order, action="lapse", by_system=True, now=now)
+            transition_order(order=order, action="lapse", by_system=True, now=now, quiet=now >= order.ends_at)
         except DomainError:
             continue  # confirmed, declined or cancelled since it was read
         lapsed += 1

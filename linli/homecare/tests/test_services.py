@@ -275,13 +275,14 @@ def test_a_second_tap_on_order_makes_no_second_order(order, account, resident, p
     assert order_for(account, resident, provider).pk != order.pk
 
 
-def test_a_provider_cannot_confirm_once_the_window_is_over(order):
+def test_a_provider_cannot_confirm_once_the_window_has_started(order):
     token = links.make_token(order)
-    with pytest.raises(DomainError) as refused:
-        transition_order(
-            order=order, action="confirm", provider_token=token, now=order.ends_at + dt.timedelta(minutes=1)
-        )
-    assert refused.value.code == "window_over"
+    for late in (order.starts_at, order.ends_at + dt.timedelta(minutes=1)):
+        with pytest.raises(DomainError) as refused:
+            transition_order(order=order, action="confirm", provider_token=token, now=late)
+        assert refused.value.code == "window_over"
+    order.refresh_from_db()
+    assert order.status == "requested"
     # Declining still works, so the resident hears back.
     declined = transition_order(
         order=order,
@@ -357,7 +358,7 @@ def test_an_order_nobody_confirmed_lapses_when_its_time_comes(order, account, re
     later = order_for(account, resident, provider, starts_at=tomorrow_at(18), ends_at=tomorrow_at(20))
 
     assert lapse_unconfirmed_orders(now=order.starts_at - dt.timedelta(minutes=1)) == 0
-    assert lapse_unconfirmed_orders(now=tomorrow_at(15)) == 1
+    assert lapse_unconfirmed_orders(now=tomorrow_at(10)) == 1
 
     order.refresh_from_db()
     assert order.status == "cancelled" and order.closed_at is not None
@@ -370,12 +371,19 @@ def test_an_order_nobody_confirmed_lapses_when_its_time_comes(order, account, re
     confirmed.refresh_from_db()
     later.refresh_from_db()
     assert (confirmed.status, later.status) == ("confirmed", "requested")
-    assert lapse_unconfirmed_orders(now=tomorrow_at(15)) == 0
+    assert lapse_unconfirmed_orders(now=tomorrow_at(10)) == 0
     assert len(sms(f"{order.pk}:lapse")) == 2
     # The provider's link can no longer confirm it.
     with pytest.raises(DomainError) as refused:
         transition_order(order=order, action="confirm", provider_token=links.make_token(order))
     assert refused.value.code == "transition_not_allowed"
+
+
+def test_an_order_long_past_lapses_without_news(order):
+    assert lapse_unconfirmed_orders(now=order.ends_at + dt.timedelta(days=3)) == 1
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.events.latest("id").action == "lapse"
+    assert sms(f"{order.pk}:lapse") == []
 
 
 def test_the_tick_lapses_unconfirmed_orders(order):
