@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.apps import apps
 from django.db import connection, models, transaction
 
@@ -24,6 +25,8 @@ class ColumnResult:
     rewritten: int = 0
     # Rows that changed between reading and writing: the next run picks them up.
     skipped: int = 0
+    # Values no key can open (a key already removed, a damaged value): left as they are, and counted.
+    unreadable: int = 0
 
 
 def encrypted_columns() -> Iterator[tuple[type[models.Model], EncryptedTextField]]:
@@ -47,9 +50,10 @@ def _pending(
     model: type[models.Model], field: EncryptedTextField, *, after: Any, batch: int
 ) -> list[tuple[Any, str]]:
     table, column, pk = _names(model, field)
-    active = f"{crypto.active_key_id()}$%"  # key ids are letters and digits: no LIKE wildcard among them
-    condition = f"{column} IS NOT NULL AND {column} <> '' AND {column} NOT LIKE %s"
-    params: list[Any] = [active]
+    prefix = f"{crypto.active_key_id()}$"
+    # A plain comparison, not LIKE: SQLite's LIKE ignores case, and key ids k1 and K1 are different keys.
+    condition = f"{column} IS NOT NULL AND {column} <> '' AND SUBSTR({column}, 1, %s) <> %s"
+    params: list[Any] = [len(prefix), prefix]
     if after is not None:
         condition += f" AND {pk} > %s"
         params.append(after)
@@ -76,7 +80,12 @@ def reencrypt_column(
             continue
         with transaction.atomic(), connection.cursor() as cursor:
             for row_pk, sealed in rows:
-                fresh = crypto.encrypt(crypto.decrypt(sealed, context=field.context), context=field.context)
+                try:
+                    plain = crypto.decrypt(sealed, context=field.context)
+                except (KeyError, ValueError, InvalidTag):
+                    result.unreadable += 1
+                    continue
+                fresh = crypto.encrypt(plain, context=field.context)
                 # Only if the value is still the one read: a concurrent change is newer and already current.
                 cursor.execute(
                     f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",  # noqa: S608
@@ -90,15 +99,23 @@ def reencrypt_column(
 
 
 def reencrypt_personal_data(*, batch: int = 500, dry_run: bool = False) -> list[ColumnResult]:
-    """Re-encrypt every encrypted column under the active key; the run is audited (counts, no values)."""
-    results = [
-        reencrypt_column(model, field, batch=batch, dry_run=dry_run) for model, field in encrypted_columns()
-    ]
-    if not dry_run:
-        record_audit_event(
-            actor=None,
-            action="keys.reencrypted",
-            object_type="keyring",
-            data={r.label: [r.rewritten, r.skipped] for r in results if r.rewritten or r.skipped},
-        )
+    """Re-encrypt every encrypted column under the active key. Each column that had values to rewrite is
+    audited when it is done (counts, never values), so an interrupted run leaves a record of what it did."""
+    results = []
+    for model, field in encrypted_columns():
+        result = reencrypt_column(model, field, batch=batch, dry_run=dry_run)
+        results.append(result)
+        if not dry_run and (result.rewritten or result.skipped or result.unreadable):
+            record_audit_event(
+                actor=None,
+                action="keys.reencrypted",
+                object_type="encrypted_column",
+                object_id=result.label,
+                data={
+                    "key": crypto.active_key_id(),
+                    "rewritten": result.rewritten,
+                    "skipped": result.skipped,
+                    "unreadable": result.unreadable,
+                },
+            )
     return results

@@ -63,9 +63,9 @@ def test_the_run_rewrites_every_old_value_and_the_old_key_can_then_go(residents,
     assert results["accounts.LoginCode.phone"].rewritten == 1
     for person in residents:
         assert stored(person, "phone").startswith("k2$") and stored(person, "id_number").startswith("k2$")
-    audit = AuditEvent.objects.get(action="keys.reencrypted")
-    assert audit.data["registry.Resident.phone"] == [7, 0]
-    assert str(residents[0].phone) not in str(audit.data)
+    audit = AuditEvent.objects.get(action="keys.reencrypted", object_id="registry.Resident.phone")
+    assert audit.data == {"key": "k2", "rewritten": 7, "skipped": 0, "unreadable": 0}
+    assert str(residents[0].phone) not in str(list(AuditEvent.objects.values_list("data", flat=True)))
     # Nothing is left for a second run.
     assert sum(r.rewritten for r in reencryption.reencrypt_personal_data()) == 0
 
@@ -93,6 +93,23 @@ def test_a_value_changed_during_the_run_is_left_as_the_newer_one(residents, monk
     result = reencryption.reencrypt_column(model, field)  # type: ignore[arg-type]
     assert (result.rewritten, result.skipped) == (6, 1)
     assert Resident.objects.get(pk=target.pk).phone == "13900000000"
+
+
+def test_a_value_no_key_opens_is_counted_and_does_not_stop_the_run(residents):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_resident SET phone = %s WHERE id = %s", ["k9$AAAA", residents[0].pk])
+    result = reencryption.reencrypt_column(Resident, Resident._meta.get_field("phone"))  # type: ignore[arg-type]
+    assert (result.rewritten, result.unreadable) == (6, 1)
+    assert stored(residents[0], "phone") == "k9$AAAA"
+    assert all(stored(r, "phone").startswith("k2$") for r in residents[1:])
+
+
+def test_key_ids_differing_only_in_case_are_different_keys(db, settings, grid_a):
+    settings.KEYRING = keyring(f"K2:{OLD}", "K2")
+    person = ResidentFactory(area=grid_a, household=None)
+    settings.KEYRING = keyring(f"K2:{OLD},k2:{NEW}", "k2")
+    result = reencryption.reencrypt_column(Resident, Resident._meta.get_field("phone"))  # type: ignore[arg-type]
+    assert result.rewritten == 1 and stored(person, "phone").startswith("k2$")
 
 
 def test_the_command_says_what_it_did(residents):

@@ -19,8 +19,13 @@ class Command(BaseCommand):
         results = reencrypt_personal_data(batch=options["batch"], dry_run=options["dry_run"])
         verb = "to re-encrypt" if options["dry_run"] else "re-encrypted"
         for result in results:
-            if result.rewritten or result.skipped:
-                skipped = f" ({result.skipped} changed meanwhile: run again)" if result.skipped else ""
-                self.stdout.write(f"{result.label}: {result.rewritten} {verb}{skipped}")
+            if result.rewritten or result.skipped or result.unreadable:
+                notes = []
+                if result.skipped:
+                    notes.append(f"{result.skipped} changed meanwhile: run again")
+                if result.unreadable:
+                    notes.append(f"{result.unreadable} unreadable with the configured keys: left as they are")
+                extra = f" ({'; '.join(notes)})" if notes else ""
+                self.stdout.write(f"{result.label}: {result.rewritten} {verb}{extra}")
         total = sum(r.rewritten for r in results)
         self.stdout.write(f"{total} values {verb} in {len(results)} encrypted columns")
