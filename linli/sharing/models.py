@@ -155,7 +155,7 @@ class Grant(models.Model):
         return self.expires_at <= (now or timezone.now())
 
 
-class GrantEvent(models.Model):
+class GrantEvent(AppendOnlyModel):
     """One transition of a grant: appended, never edited."""
 
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="events", verbose_name=_("grant"))

@@ -11,7 +11,7 @@ from linli.homecare.models import OrderEvent as HomeCareOrderEvent
 from linli.meals.models import OrderEvent as MealOrderEvent
 from linli.reports.models import LedgerExport
 from linli.servicedesk.models import CaseEvent
-from linli.sharing.models import AccessLog
+from linli.sharing.models import AccessLog, GrantEvent
 
 HISTORIES: list[type[models.Model]] = [
     AuditEvent,
@@ -22,6 +22,7 @@ HISTORIES: list[type[models.Model]] = [
     Visit,
     LedgerExport,
     AccessLog,
+    GrantEvent,
 ]
 
 pytestmark = pytest.mark.django_db
