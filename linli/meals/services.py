@@ -513,6 +513,11 @@ def place_order(
 
 
 @transaction.atomic
+def is_cancellable(order: Order, *, now: dt.datetime) -> bool:
+    """Whether an order may still be cancelled: it stands, and orders for its meal have not closed."""
+    return order.status == OrderStatus.PLACED and now < order.sitting.orders_close_at
+
+
 def cancel_order(*, actor: Any, order: Order, now: dt.datetime | None = None) -> Order:
     """Cancel an order before the meal's cut-off; its portion is free again."""
     now = now or timezone.now()

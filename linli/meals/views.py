@@ -15,7 +15,7 @@ from linli.accounts.access import resident_required
 from linli.core.errors import DomainError
 from linli.meals import selectors, services
 from linli.meals.access import access_own_order
-from linli.meals.models import Dish, OrderStatus
+from linli.meals.models import Dish
 from linli.registry.models import Resident
 
 
@@ -96,7 +96,8 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     orders = selectors.my_orders(user=request.user, since=today - dt.timedelta(days=30))
     now = timezone.now()
-    return render(request, "meals/my_orders.html", {"orders": orders, "now": now})
+    cancellable = {order.pk for order in orders if services.is_cancellable(order, now=now)}
+    return render(request, "meals/my_orders.html", {"orders": orders, "cancellable": cancellable})
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,7 +106,7 @@ def cancel_own(request: HttpRequest, number: str) -> HttpResponse:
     """Cancelling takes two taps: a page asks "cancel this meal?" first, so a slip loses no lunch."""
     placed = access_own_order(request.user, number)
     if request.method == "GET":
-        if placed.status != OrderStatus.PLACED or placed.sitting.orders_close_at <= timezone.now():
+        if not services.is_cancellable(placed, now=timezone.now()):
             return redirect("meals:my_orders")
         return render(request, "meals/cancel_confirm.html", {"order": placed})
     try:
