@@ -1,11 +1,12 @@
 """Who may do what where: a staff user's scope is the area codes of the memberships granting a capability."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -37,6 +38,20 @@ def scope_prefixes(user: Any, capability: Capability) -> list[str]:
     return cache[capability]
 
 
+def prefixes_condition(prefixes: Iterable[str], *, field: str) -> Q | None:
+    """A filter for rows whose ``field`` starts with one of the area ``prefixes``; None when none."""
+    condition: Q | None = None
+    for prefix in prefixes:
+        clause = Q(**{f"{field}__startswith": prefix})
+        condition = clause if condition is None else condition | clause
+    return condition
+
+
+def scope_condition(user: Any, capability: Capability, *, field: str = "area_code") -> Q | None:
+    """A filter for rows under the areas where the staff user holds ``capability``; None when empty."""
+    return prefixes_condition(scope_prefixes(user, capability), field=field)
+
+
 def has_capability(user: Any, capability: Capability, area_code: str | None = None) -> bool:
     """Whether the user holds the capability anywhere, or (with ``area_code``) over that area."""
     prefixes = scope_prefixes(user, capability)
@@ -58,23 +73,27 @@ def second_factor_ok(request: HttpRequest) -> bool:
 View = Callable[..., HttpResponseBase]
 
 
-def staff_required(capability: Capability) -> Callable[[View], View]:
-    """Anonymous users go to the login page; anyone without the capability anywhere gets a 404."""
+def staff_with_any(*capabilities: Capability) -> Callable[[View], View]:
+    """Anonymous users, and staff without a verified second factor, go to the login page; anyone holding
+    none of ``capabilities`` anywhere gets a 404."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated:
+            if not request.user.is_authenticated or not second_factor_ok(request):
                 return redirect_to_login(request.get_full_path())
-            if not second_factor_ok(request):
-                return redirect_to_login(request.get_full_path())
-            if not has_capability(request.user, capability):
+            if not any(has_capability(request.user, c) for c in capabilities):
                 raise Http404
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def staff_required(capability: Capability) -> Callable[[View], View]:
+    """``staff_with_any`` for one capability."""
+    return staff_with_any(capability)
 
 
 def resident_required(view: View) -> View:

@@ -4,23 +4,12 @@ verified phone. Missing and out of scope answer alike: Http404."""
 
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from linli.accounts.access import scope_prefixes
+from linli.accounts.access import scope_condition, scope_prefixes
 from linli.accounts.roles import Capability
 from linli.alarms.models import Alarm, Device, DutyShift, EscalationPolicy, Responder
-
-
-def scope_condition(user: Any, capability: Capability, *, field: str = "area_code") -> Q | None:
-    """A filter for rows under the areas where the staff user holds ``capability``; None when empty."""
-    prefixes = scope_prefixes(user, capability)
-    if not prefixes:
-        return None
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
 
 
 def in_scope[M: Model](queryset: QuerySet[M], user: Any, capability: Capability) -> QuerySet[M]:

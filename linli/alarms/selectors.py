@@ -7,15 +7,10 @@ from typing import Any
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from linli.accounts.access import scope_prefixes
+from linli.accounts.access import scope_condition, scope_prefixes
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.alarms.access import (
-    in_scope,
-    may_on_area,
-    resident_alarms,
-    scope_condition,
-)
+from linli.alarms.access import in_scope, may_on_area, resident_alarms
 from linli.alarms.models import (
     LIVE_STATUSES,
     UNANSWERED_STATUSES,

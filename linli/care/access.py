@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 
-from linli.accounts.access import scope_prefixes
+from linli.accounts.access import prefixes_condition, scope_prefixes
 from linli.accounts.roles import Capability
 from linli.care.models import CarePlan, CareRule, Visit, Volunteer
 
@@ -25,13 +25,7 @@ def area_code_condition(
     user: Any, capabilities: Iterable[Capability], *, field: str = "area_code"
 ) -> Q | None:
     """A filter for rows whose area code lies in the user's scope; None when the scope is empty."""
-    prefixes = prefixes_for(user, capabilities)
-    if not prefixes:
-        return None
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
+    return prefixes_condition(prefixes_for(user, capabilities), field=field)
 
 
 def access_plan(user: Any, plan_id: int, *, capabilities: Iterable[Capability] = PLAN_READERS) -> CarePlan:

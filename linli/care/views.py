@@ -2,12 +2,9 @@
 form with one tap per answer. Directors reassign and set rules; officers read overdue lists and coverage."""
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -16,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.access import has_capability, second_factor_ok, staff_required
+from linli.accounts.access import has_capability, staff_required, staff_with_any
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.care import selectors, services
@@ -29,25 +26,6 @@ from linli.core.phones import mask_phone
 from linli.core.services import record_audit_event
 from linli.registry.choices import Tag
 from linli.servicedesk import selectors as desk_selectors
-
-View = Callable[..., HttpResponseBase]
-
-
-def staff_with_any(*capabilities: Capability) -> Callable[[View], View]:
-    """Like ``staff_required``, for pages open to holders of any one of several capabilities."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated or not second_factor_ok(request):
-                return redirect_to_login(request.get_full_path())
-            if not any(has_capability(request.user, c) for c in capabilities):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _nav(request: HttpRequest, current: str) -> dict[str, Any]:

@@ -5,20 +5,14 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from linli.accounts.access import scope_prefixes
+from linli.accounts.access import scope_condition
 from linli.accounts.roles import Capability
 from linli.registry.models import Building, Household, Resident, TagAssignment
 
 
 def area_condition(user: Any, capability: Capability, *, field: str = "area__code") -> Q | None:
     """A filter for rows in the user's scope for ``capability``; None when the scope is empty."""
-    prefixes = scope_prefixes(user, capability)
-    if not prefixes:
-        return None
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
+    return scope_condition(user, capability, field=field)
 
 
 def _get_in_scope[M: Model](

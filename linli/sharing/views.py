@@ -1,20 +1,16 @@
 """Officers' pages for sharing: clients and tokens, grant requests and approvals, who read what. Thin."""
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.access import has_capability, second_factor_ok, staff_required
+from linli.accounts.access import has_capability, staff_required, staff_with_any
 from linli.accounts.roles import Capability
 from linli.core.errors import DomainError, add_error_to_form
 from linli.sharing import catalogue, selectors, services
@@ -28,25 +24,6 @@ from linli.sharing.forms import (
     RevokeForm,
 )
 from linli.sharing.models import DepartmentClient, GrantStatus
-
-View = Callable[..., HttpResponseBase]
-
-
-def staff_with_any(*capabilities: Capability) -> Callable[[View], View]:
-    """Like ``staff_required``, for pages open to holders of any one of several capabilities."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated or not second_factor_ok(request):
-                return redirect_to_login(request.get_full_path())
-            if not any(has_capability(request.user, c) for c in capabilities):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _nav(request: HttpRequest) -> dict[str, bool]:
