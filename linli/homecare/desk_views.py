@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.access import has_capability, staff_required
 from linli.accounts.roles import Capability
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, add_error_to_form
 from linli.core.phones import mask_phone
 from linli.homecare import selectors, services
 from linli.homecare.access import access_order, access_provider, may_manage_provider
 from linli.homecare.forms import ProviderForm, RatingForm, WorkerOrderForm
 from linli.homecare.models import OrderStatus
-from linli.homecare.views import act_on_order, attach_error, base_url, buttons
+from linli.homecare.views import act_on_order, buttons, place_from_form
 from linli.registry.access import access_resident
 from linli.registry.selectors import search_residents
 
@@ -131,24 +131,10 @@ def order_for_resident(request: HttpRequest, resident_id: int) -> HttpResponse:
         return render(request, "homecare/order_for_resident.html", context)
     providers = selectors.providers_for(resident=resident, service_type=service_type)
     form = WorkerOrderForm(request.POST or None, providers=providers)
-    if request.method == "POST" and form.is_valid():
-        starts_at, ends_at = form.window()
-        try:
-            order = services.place_order(
-                actor=request.user,
-                resident=resident,
-                service_type=service_type,
-                provider=form.cleaned_data["provider"],
-                starts_at=starts_at,
-                ends_at=ends_at,
-                note=form.cleaned_data["note"],
-                base_url=base_url(request),
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            messages.success(request, _("Ordered as %(number)s.") % {"number": order.number})
-            return redirect("homecare:order", order_id=order.pk)
+    order = place_from_form(request, form, resident=resident, service_type=service_type)
+    if order is not None:
+        messages.success(request, _("Ordered as %(number)s.") % {"number": order.number})
+        return redirect("homecare:order", order_id=order.pk)
     context.update({"form": form, "providers": providers})
     return render(request, "homecare/order_for_resident.html", context)
 
@@ -185,7 +171,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
         try:
             provider = _save_provider(request, form)
         except DomainError as error:
-            attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Provider saved."))
             return redirect("homecare:provider", provider_id=provider.pk)
@@ -223,7 +209,7 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
         try:
             _save_provider(request, form, provider)
         except DomainError as error:
-            attach_error(form, error)
+            add_error_to_form(form, error)
         else:
             messages.success(request, _("Provider saved."))
             return redirect("homecare:provider", provider_id=provider.pk)

@@ -15,22 +15,42 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.access import resident_required
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, add_error_to_form
 from linli.core.phones import mask_phone
 from linli.homecare import links, selectors, services
 from linli.homecare.access import access_own_order
 from linli.homecare.forms import ActForm, RatingForm, ResidentOrderForm
-from linli.homecare.models import Order, OrderStatus
+from linli.homecare.models import Order, OrderStatus, ServiceType
 from linli.homecare.workflow import TRANSITIONS, allowed_actions
 from linli.registry.models import Resident
 
 
-def attach_error(form: Any, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, str(error.message))
-
-
 def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def place_from_form(
+    request: HttpRequest, form: Any, *, resident: Resident, service_type: ServiceType
+) -> Order | None:
+    """Place the order a posted form describes, for the resident or by a worker for them; None (with the
+    refusal shown on the form) when nothing was placed."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    starts_at, ends_at = form.window()
+    try:
+        return services.place_order(
+            actor=request.user,
+            resident=resident,
+            service_type=service_type,
+            provider=form.cleaned_data["provider"],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            note=form.cleaned_data["note"],
+            base_url=base_url(request),
+        )
+    except DomainError as error:
+        add_error_to_form(form, error)
+        return None
 
 
 def buttons(order: Order, by: str) -> list[tuple[str, Any, bool]]:
@@ -79,28 +99,11 @@ def order_new(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "homecare/order_unknown.html", {"service_type": service_type})
     providers = selectors.providers_for(resident=person, service_type=service_type)
     form = ResidentOrderForm(request.POST or None, providers=providers)
-    if request.method == "POST" and form.is_valid():
-        starts_at, ends_at = form.window()
-        try:
-            order = services.place_order(
-                actor=request.user,
-                resident=person,
-                service_type=service_type,
-                provider=form.cleaned_data["provider"],
-                starts_at=starts_at,
-                ends_at=ends_at,
-                note=form.cleaned_data["note"],
-                base_url=base_url(request),
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Ordered. %(provider)s will confirm; we will send you an SMS.")
-                % {"provider": order.provider.name},
-            )
-            return redirect("homecare:my_order", number=order.number)
+    order = place_from_form(request, form, resident=person, service_type=service_type)
+    if order is not None:
+        told = _("Ordered. %(provider)s will confirm; we will send you an SMS.")
+        messages.success(request, told % {"provider": order.provider.name})
+        return redirect("homecare:my_order", number=order.number)
     context = {
         "service_type": service_type,
         "person": person,
