@@ -18,7 +18,7 @@ from linli.homecare import selectors, services
 from linli.homecare.access import access_order, access_provider, may_manage_provider
 from linli.homecare.forms import ProviderForm, RatingForm, WorkerOrderForm
 from linli.homecare.models import OrderStatus
-from linli.homecare.views import act_on_order, buttons, place_from_form
+from linli.homecare.views import act_on_order, buttons, place_from_form, rate_from_form
 from linli.registry.access import access_resident
 from linli.registry.selectors import search_residents
 
@@ -87,21 +87,12 @@ def order_act(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_rate(request: HttpRequest, order_id: int) -> HttpResponse:
     """A worker records the rating the resident gave (on a visit or the phone)."""
     order = access_order(request.user, order_id)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rate_order(
-                actor=request.user,
-                order=order,
-                level=form.cleaned_data["level"],
-                comment=form.cleaned_data["comment"],
-            )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Rating recorded."))
-    else:
-        messages.error(request, _("Please choose how satisfied the resident is."))
+    rate_from_form(
+        request,
+        order,
+        thanks=_("Rating recorded."),
+        unchosen=_("Please choose how satisfied the resident is."),
+    )
     return redirect("homecare:order", order_id=order.pk)
 
 

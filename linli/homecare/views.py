@@ -157,14 +157,13 @@ def my_order_act(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("homecare:my_order", number=order.number)
 
 
-@require_POST
-@resident_required
-def my_order_rate(request: HttpRequest, number: str) -> HttpResponse:
-    order = access_own_order(request.user, number)
+def rate_from_form(request: HttpRequest, order: Order, *, thanks: str, unchosen: str) -> None:
+    """Record the posted rating of an order (by its resident, or by a worker for them); the outcome is a
+    message for the next page."""
     form = RatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please choose how satisfied you are."))
-        return redirect("homecare:my_order", number=order.number)
+        messages.error(request, unchosen)
+        return
     try:
         services.rate_order(
             actor=request.user,
@@ -175,7 +174,19 @@ def my_order_rate(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("Thank you for your rating."))
+        messages.success(request, thanks)
+
+
+@require_POST
+@resident_required
+def my_order_rate(request: HttpRequest, number: str) -> HttpResponse:
+    order = access_own_order(request.user, number)
+    rate_from_form(
+        request,
+        order,
+        thanks=_("Thank you for your rating."),
+        unchosen=_("Please choose how satisfied you are."),
+    )
     return redirect("homecare:my_order", number=order.number)
 
 
