@@ -47,7 +47,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search_bench import percentile, postgres_urls, recreate_postgres  # noqa: E402 - path set above
+from bench.search_bench import (  # noqa: E402 - path set above
+    percentile,
+    postgres_urls,
+    recreate_postgres,
+    use_bench_var,
+)
 
 BENCH_VAR = ROOT / "var" / "bench" / "alarms"
 DISTRICT, STREET, COMMUNITY = "110109", "110109001", "110109001001"
@@ -82,17 +87,7 @@ def add_database_args(parser: argparse.ArgumentParser, *, default_name: str) -> 
 
 def configure_environment(args: argparse.Namespace, *, sqlite_name: str) -> None:
     """The bench's own database, keys and gateway; read by this process and every subprocess."""
-    for name in (
-        "LINLI_ENCRYPTION_KEYS",
-        "LINLI_ENCRYPTION_ACTIVE_KEY",
-        "LINLI_BLIND_INDEX_KEY",
-        "LINLI_SECRET_KEY",
-    ):
-        os.environ.pop(name, None)  # keys come from the bench's own var directory
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["LINLI_DEBUG"] = "false"
+    use_bench_var(BENCH_VAR)
     os.environ["LINLI_LOG_LEVEL"] = "WARNING"
     os.environ["LINLI_SMS_GATEWAY"] = "bench.alarm_gateway.RecordingGateway"
     if args.database == "sqlite":

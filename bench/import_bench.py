@@ -50,14 +50,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def configure_environment(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
-    from bench.search_bench import postgres_urls, recreate_postgres
+    from bench.search_bench import postgres_urls, recreate_postgres, use_bench_var
 
-    for name in ("LINLI_ENCRYPTION_KEYS", "LINLI_ENCRYPTION_ACTIVE_KEY", "LINLI_BLIND_INDEX_KEY"):
-        os.environ.pop(name, None)
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
+    use_bench_var(BENCH_VAR)
     os.environ["LINLI_MEDIA_ROOT"] = str(BENCH_VAR / "import-media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if args.database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)

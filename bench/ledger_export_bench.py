@@ -77,17 +77,9 @@ def postgres_urls(args: argparse.Namespace) -> tuple[str, str]:
 
 def configure_environment(args: argparse.Namespace) -> None:
     """Point Django at the benchmark's own database and keys (shared with the export subprocess)."""
-    for name in (
-        "LINLI_ENCRYPTION_KEYS",
-        "LINLI_ENCRYPTION_ACTIVE_KEY",
-        "LINLI_BLIND_INDEX_KEY",
-        "LINLI_SECRET_KEY",
-    ):
-        os.environ.pop(name, None)
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["LINLI_DEBUG"] = "false"
+    from bench.search_bench import use_bench_var
+
+    use_bench_var(BENCH_VAR)
     os.environ["LINLI_LOG_LEVEL"] = "WARNING"
     if args.database == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"

@@ -380,19 +380,25 @@ def drop_postgres(maintenance_url: str, name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def configure_environment(args: argparse.Namespace) -> bool:
-    """Point Django at the benchmark's own database and keys; True if an existing database is reused."""
+def use_bench_var(var_dir: Path) -> None:
+    """Run Django with a benchmark's own var directory and the keys generated there (shared with the
+    subprocesses it starts), never the keys of the caller's environment, and without debug."""
     for name in (
         "LINLI_ENCRYPTION_KEYS",
         "LINLI_ENCRYPTION_ACTIVE_KEY",
         "LINLI_BLIND_INDEX_KEY",
         "LINLI_SECRET_KEY",
     ):
-        os.environ.pop(name, None)  # keys come from var/bench/keys.json, shared with the server subprocess
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
+        os.environ.pop(name, None)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["LINLI_VAR_DIR"] = str(var_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["LINLI_DEBUG"] = "false"
+
+
+def configure_environment(args: argparse.Namespace) -> bool:
+    """Point Django at the benchmark's own database and keys; True if an existing database is reused."""
+    use_bench_var(BENCH_VAR)
     if args.database == "sqlite":
         kept = args.reuse and SQLITE_PATH.exists()
         if not kept:

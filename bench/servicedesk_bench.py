@@ -51,6 +51,7 @@ from bench.search_bench import (  # noqa: E402 - the path is set just above
     percentile,
     postgres_urls,
     recreate_postgres,
+    use_bench_var,
 )
 
 BENCH_VAR = ROOT / "var" / "bench" / "servicedesk"
@@ -91,17 +92,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def configure_environment(args: argparse.Namespace) -> bool:
     """Point Django at the bench's own database and keys; True if a kept database is reused."""
-    for name in (
-        "LINLI_ENCRYPTION_KEYS",
-        "LINLI_ENCRYPTION_ACTIVE_KEY",
-        "LINLI_BLIND_INDEX_KEY",
-        "LINLI_SECRET_KEY",
-    ):
-        os.environ.pop(name, None)  # keys come from the bench's own var directory
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["LINLI_DEBUG"] = "false"
+    use_bench_var(BENCH_VAR)
     if "bench" not in args.pg_database:
         sys.exit("--pg-database must contain 'bench': this script drops and recreates it")
     bench_url, maintenance_url = postgres_urls(args)

@@ -37,17 +37,9 @@ FIELDS = ["name", "phone", "residence_status", "address", "ethnicity", "tag:disa
 
 def configure(database: str) -> None:
     sys.path.insert(0, str(ROOT))
-    for name in (
-        "LINLI_ENCRYPTION_KEYS",
-        "LINLI_ENCRYPTION_ACTIVE_KEY",
-        "LINLI_BLIND_INDEX_KEY",
-        "LINLI_SECRET_KEY",
-    ):
-        os.environ.pop(name, None)
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    os.environ["LINLI_VAR_DIR"] = str(BENCH_VAR)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["LINLI_DEBUG"] = "false"
+    from bench.search_bench import use_bench_var
+
+    use_bench_var(BENCH_VAR)
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
